@@ -1,0 +1,155 @@
+"""Ingest the corpus: load, clean, chunk, embed and store, reporting per file.
+
+A file that fails is reported and skipped; what it had in the index stays. Only a file
+that is gone from the corpus folder loses its chunks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from ingest.loaders import CorpusFileError, discover, load_file
+from ingest.prepare import PreparedDocument, prepare
+from ingest.store import ChunkStore
+
+__all__ = ["FileResult", "IngestReport", "Ingestor", "Progress"]
+
+
+class Progress(Protocol):
+    def start(self, total: int) -> None: ...
+    def advance(self, count: int) -> None: ...
+
+
+class _NoProgress:
+    def start(self, total: int) -> None:
+        pass
+
+    def advance(self, count: int) -> None:
+        pass
+
+
+@dataclass
+class FileResult:
+    source: str
+    status: str  # "added", "changed", "unchanged", "removed" or "failed"
+    chunks: int = 0
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    error: str = ""
+
+
+@dataclass
+class IngestReport:
+    files: list[FileResult] = field(default_factory=list)
+    seconds: float = 0.0
+    orphans_removed: int = 0
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "failed"]
+
+    @property
+    def writes(self) -> int:
+        return self.orphans_removed + sum(f.added + f.updated + f.removed for f in self.files)
+
+    def total(self, name: str) -> int:
+        return sum(getattr(f, name) for f in self.files)
+
+
+class Ingestor:
+    def __init__(
+        self,
+        store: ChunkStore,
+        corpus_dir: Path,
+        cleaned_dir: Path,
+        chunk_size: int,
+        chunk_overlap: int,
+    ) -> None:
+        self.store = store
+        self.corpus_dir = corpus_dir
+        self.cleaned_dir = cleaned_dir
+        self.chunk_size = chunk_size
+        self.chunk_overlap = chunk_overlap
+
+    def prepare_all(self, paths: Iterable[Path] = ()) -> list[PreparedDocument | CorpusFileError]:
+        outcomes: list[PreparedDocument | CorpusFileError] = []
+        for path in discover(self.corpus_dir, paths):
+            try:
+                outcomes.append(prepare(load_file(path, self.corpus_dir), self.chunk_size, self.chunk_overlap))
+            except CorpusFileError as error:
+                outcomes.append(error)
+        return outcomes
+
+    def _cleaned_path(self, source: str) -> Path:
+        return self.cleaned_dir / (source.lstrip("/") + ".txt")
+
+    def _save_cleaned(self, document: PreparedDocument) -> None:
+        path = self._cleaned_path(document.source)
+        if not path.exists() or path.read_text(encoding="utf-8") != document.cleaned_text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(document.cleaned_text, encoding="utf-8")
+
+    def run(self, paths: Iterable[Path] = (), reset: bool = False, progress: Progress | None = None) -> IngestReport:
+        started = time.perf_counter()
+        progress = progress or _NoProgress()
+        paths = list(paths)
+        missing = [p for p in paths if not p.exists()]
+        outcomes = self.prepare_all([p for p in paths if p.exists()] if paths else ())
+        outcomes += [CorpusFileError(str(p), "file not found") for p in missing]
+        if reset:
+            self.store.reset()
+        else:
+            self.store.check_model()
+
+        report = IngestReport()
+        documents = [o for o in outcomes if isinstance(o, PreparedDocument)]
+        report.files += [FileResult(o.source, "failed", error=o.reason) for o in outcomes if isinstance(o, CorpusFileError)]
+        stored = self.store.sources()
+        progress.start(sum(len(d.chunks) for d in documents))
+        embedded = 0
+
+        def count_embedded(count: int) -> None:
+            nonlocal embedded
+            embedded += count
+            progress.advance(count)
+
+        self.store.embeddings.on_batch = count_embedded
+        try:
+            for document in documents:
+                before = embedded
+                result = self.store.index(document.source, document.chunks)
+                progress.advance(len(document.chunks) - (embedded - before))
+                self._save_cleaned(document)
+                wrote = result["num_added"] + result["num_updated"] + result["num_deleted"]
+                status = "unchanged" if not wrote else ("changed" if stored.get(document.source) else "added")
+                report.files.append(
+                    FileResult(
+                        document.source,
+                        status,
+                        chunks=len(document.chunks),
+                        added=result["num_added"],
+                        updated=result["num_updated"],
+                        removed=result["num_deleted"],
+                        unchanged=result["num_skipped"],
+                    )
+                )
+        finally:
+            self.store.embeddings.on_batch = None
+
+        if not paths:
+            # A whole-corpus run also forgets files that are gone, and anything left untracked
+            # by a run that was killed half-way.
+            present = {o.source for o in outcomes}
+            for source in sorted(set(stored) - present):
+                removed = self.store.remove_source(source)
+                self._cleaned_path(source).unlink(missing_ok=True)
+                report.files.append(FileResult(source, "removed", removed=removed))
+            report.orphans_removed = self.store.remove_untracked()
+        report.seconds = time.perf_counter() - started
+        return report

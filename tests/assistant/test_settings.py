@@ -1,0 +1,29 @@
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from assistant.settings import Settings, bundled_embedding_model
+
+
+def test_defaults():
+    settings = Settings(_env_file=None)
+    assert settings.chroma_url == ""
+    assert settings.embedding_model_path == bundled_embedding_model()
+    assert Path(settings.embedding_model_path, "modules.json").exists()
+
+
+def test_environment_and_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    (tmp_path / ".env").write_text("ASSISTANT_CHUNK_SIZE=640\nASSISTANT_CHROMA_URL=http://127.0.0.1:8001/\n")
+    monkeypatch.setenv("ASSISTANT_CHUNK_OVERLAP", "64")
+    settings = Settings()
+    assert (settings.chunk_size, settings.chunk_overlap) == (640, 64)
+    assert settings.chroma_url == "http://127.0.0.1:8001"
+
+
+@pytest.mark.parametrize(
+    "values", [{"chroma_url": "localhost:8000"}, {"chunk_size": 500, "chunk_overlap": 500}, {"chunk_size": 10}]
+)
+def test_bad_values_are_refused(values):
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, **values)

@@ -1,0 +1,159 @@
+"""Ingestion end to end with the real bundled model and a real Chroma store in tmp_path."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import Settings, bundled_embedding_model
+from ingest.embeddings import LazyEmbeddings
+from ingest.pipeline import Ingestor
+from ingest.store import ChunkStore, IndexMismatchError
+from tests.conftest import ARTICLE, DATA
+
+pytestmark = pytest.mark.integration
+ARTICLE_SOURCE = ARTICLE.name
+
+
+def make_ingestor(tmp_path: Path, corpus: Path, embeddings: LazyEmbeddings) -> Ingestor:
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus)
+    store = ChunkStore.from_settings(settings, embeddings)
+    return Ingestor(store, corpus, settings.cleaned_dir, settings.chunk_size, settings.chunk_overlap)
+
+
+def stored_ids(ingestor: Ingestor) -> list[str]:
+    return sorted(d.id for d in ingestor.store.documents())
+
+
+def test_second_run_on_an_unchanged_corpus_writes_nothing(tmp_path, corpus, embeddings):
+    ingestor = make_ingestor(tmp_path, corpus, embeddings)
+    first = ingestor.run()
+    assert first.total("added") == 11 and not first.failed
+    ids = stored_ids(ingestor)
+
+    second = ingestor.run()
+    assert second.writes == 0
+    assert [f.status for f in second.files] == ["unchanged"]
+    assert second.total("unchanged") == 11
+    assert stored_ids(ingestor) == ids
+
+
+def test_stored_chunks_quote_the_cleaned_document_at_their_offsets(tmp_path, corpus, embeddings):
+    ingestor = make_ingestor(tmp_path, corpus, embeddings)
+    ingestor.run()
+    cleaned = (tmp_path / "data" / "cleaned" / f"{ARTICLE_SOURCE}.txt").read_text(encoding="utf-8")
+    documents = ingestor.store.documents()
+    assert len(documents) == 11
+    for document in documents:
+        assert cleaned[document.metadata["start"] : document.metadata["end"]] == document.page_content
+        assert document.metadata["author"] == "Emma Tang"
+
+
+def test_an_edited_file_replaces_exactly_its_own_chunks(tmp_path, corpus, embeddings):
+    shutil.copy(DATA / "interview-prep.md", corpus)
+    ingestor = make_ingestor(tmp_path, corpus, embeddings)
+    ingestor.run()
+    other_before = {d.id for d in ingestor.store.documents("interview-prep.md")}
+    article_before = {d.id: d for d in ingestor.store.documents(ARTICLE_SOURCE)}
+
+    path = corpus / ARTICLE_SOURCE
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Check in at least every half a year", "Check in at least every quarter"), encoding="utf-8")
+    report = ingestor.run()
+
+    by_source = {f.source: f for f in report.files}
+    assert by_source["interview-prep.md"].status == "unchanged"
+    changed = by_source[ARTICLE_SOURCE]
+    assert changed.status == "changed"
+    assert changed.added == changed.removed == 1 and changed.unchanged == 10
+    assert {d.id for d in ingestor.store.documents("interview-prep.md")} == other_before
+    article_after = {d.id: d for d in ingestor.store.documents(ARTICLE_SOURCE)}
+    assert len(article_after) == 11
+    assert len(set(article_after) - set(article_before)) == 1
+    assert any("every quarter" in d.page_content for d in article_after.values())
+
+
+def test_a_deleted_file_loses_its_chunks(tmp_path, corpus, embeddings):
+    shutil.copy(DATA / "mentoring.html", corpus)
+    ingestor = make_ingestor(tmp_path, corpus, embeddings)
+    ingestor.run()
+    assert ingestor.store.documents("mentoring.html")
+
+    (corpus / "mentoring.html").unlink()
+    report = ingestor.run()
+    assert [(f.source, f.status) for f in report.files if f.status == "removed"] == [("mentoring.html", "removed")]
+    assert ingestor.store.documents("mentoring.html") == []
+    assert len(ingestor.store.documents(ARTICLE_SOURCE)) == 11
+    assert not (tmp_path / "data" / "cleaned" / "mentoring.html.txt").exists()
+
+
+def test_bad_files_are_reported_by_name_and_lose_nothing_stored(tmp_path, corpus, embeddings):
+    shutil.copy(DATA / "remote-work-notes.txt", corpus)
+    ingestor = make_ingestor(tmp_path, corpus, embeddings)
+    ingestor.run()
+    kept = stored_ids(ingestor)
+
+    (corpus / "remote-work-notes.txt").write_bytes(b"\x00\x01binary now")  # a file that broke
+    (corpus / "empty.md").write_text("")
+    (corpus / "slides.pdf").write_bytes(b"%PDF-1.7")
+    shutil.copy(DATA / "mentoring.html", corpus)
+    report = ingestor.run()
+
+    failures = {f.source: f.error for f in report.failed}
+    assert set(failures) == {"remote-work-notes.txt", "empty.md", "slides.pdf"}
+    assert "binary" in failures["remote-work-notes.txt"]
+    assert "unsupported file type '.pdf'" in failures["slides.pdf"]
+    assert set(kept) <= set(stored_ids(ingestor))  # the broken file's old chunks are still there
+    assert ingestor.store.documents("mentoring.html")
+
+
+def test_opening_the_index_with_another_model_is_refused(tmp_path, corpus, embeddings):
+    ingestor = make_ingestor(tmp_path, corpus, embeddings)
+    ingestor.run()
+    other_model = tmp_path / "models" / "another-model"
+    other_model.parent.mkdir()
+    other_model.symlink_to(Path(bundled_embedding_model()), target_is_directory=True)
+
+    other = make_ingestor(tmp_path, corpus, LazyEmbeddings(str(other_model)))
+    with pytest.raises(IndexMismatchError, match="assistant ingest --reset"):
+        other.run()
+    assert len(stored_ids(ingestor)) == 11  # nothing lost
+
+    rebuilt = other.run(reset=True)
+    assert rebuilt.total("added") == 11
+
+
+def test_a_run_killed_half_way_is_brought_to_the_right_state(tmp_path, corpus, embeddings):
+    """Vectors written but never recorded (killed before the record manager was updated),
+    then the file changes: the next run leaves exactly the new chunks, no duplicates."""
+    ingestor = make_ingestor(tmp_path, corpus, embeddings)
+    manager = ingestor.store.record_manager
+    real_update = manager.update
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    manager.update = killed
+    with pytest.raises(KeyboardInterrupt):
+        ingestor.run()
+    manager.update = real_update
+    assert ingestor.store.count() == 11  # written, but not recorded
+
+    path = corpus / ARTICLE_SOURCE
+    path.write_text(path.read_text(encoding="utf-8").replace("ask for a raise!", "ask for a raise."), encoding="utf-8")
+    report = ingestor.run()
+    assert report.orphans_removed == 1
+    documents = ingestor.store.documents()
+    assert len(documents) == 11
+    assert len({d.page_content for d in documents}) == 11
+    assert ingestor.run().writes == 0
+
+
+def test_only_given_paths_are_ingested(tmp_path, corpus, embeddings):
+    shutil.copy(DATA / "interview-prep.md", corpus)
+    ingestor = make_ingestor(tmp_path, corpus, embeddings)
+    report = ingestor.run([corpus / "interview-prep.md"])
+    assert [f.source for f in report.files] == ["interview-prep.md"]
+    assert set(ingestor.store.sources()) == {"interview-prep.md"}
