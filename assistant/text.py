@@ -1,0 +1,78 @@
+"""Small text tools shared by retrieval, the guard and the question rewriter.
+
+Written by hand because they must agree with each other exactly (the same sentence
+borders for quotes and offsets, the same terms for BM25 and for the guard's word
+overlap), and none of them needs more than a few regular expressions.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["NEGATIONS", "STOPWORDS", "negation_count", "sentence_spans", "stem", "terms", "words"]
+
+# A sentence ends at . ! or ? (closing quotes/brackets allowed) before white space, or at a
+# line break; "e.g. set up" is not a border because the next word is lower case.
+_SENTENCE_BORDER = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|\n+")
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have
+    having he her here hers herself him himself his how i if in into is it its itself just let me more most
+    my myself of off on once only or other our ours ourselves out over own same she should so some such
+    than that the their theirs them themselves then there these they this those through to too under until
+    up very was we were what when where which while who whom why will with would you your yours yourself
+    yourselves i'm i've i'd you're you've you'll it's that's there's what's let's get got go going also
+    etc e g eg really much many way ways thing things""".split()
+)
+
+# Words that flip what a sentence claims. "myth" is here because "X is a myth" denies X.
+NEGATIONS = frozenset(
+    """not no never none nobody nothing neither nor cannot can't won't don't doesn't didn't isn't aren't
+    wasn't weren't shouldn't wouldn't couldn't hasn't haven't hadn't mustn't without myth unlikely hardly
+    rarely false untrue""".split()
+)
+
+_SUFFIXES = ("ingly", "ings", "ing", "edly", "ies", "ied", "ers", "er", "ed", "es", "ly", "s")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of text, white space trimmed."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for border in _SENTENCE_BORDER.finditer(text):
+        spans.append((start, border.start() + len(border.group(0).rstrip())))
+        start = border.end()
+    spans.append((start, len(text)))
+    trimmed = []
+    for begin, end in spans:
+        piece = text[begin:end]
+        if piece.strip():
+            lead = len(piece) - len(piece.lstrip())
+            trimmed.append((begin + lead, begin + len(piece.rstrip())))
+    return trimmed
+
+
+def stem(word: str) -> str:
+    """A crude suffix stripper: enough to match "losing" with "lose" and "managers" with "manager"."""
+    word = word.replace("’", "'")
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    return word.rstrip("e")
+
+
+def words(text: str) -> list[str]:
+    return [w.replace("’", "'") for w in _WORD.findall(text.lower())]
+
+
+def terms(text: str) -> list[str]:
+    """Content words, stemmed: what BM25 indexes and the guard compares."""
+    return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
+
+
+def negation_count(text: str) -> int:
+    tokens = words(text)
+    return sum(1 for w in tokens if w in NEGATIONS or w.endswith("n't"))

@@ -1,0 +1,67 @@
+"""`assistant ask` as a user runs it, on an index built by `assistant ingest`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.cli import app
+
+pytestmark = pytest.mark.integration
+runner = CliRunner()
+QUESTION = "Will I lose my engineering chops if I move to product?"
+
+
+@pytest.fixture
+def ingested(corpus, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_LLM_BACKEND", "extractive")  # the real LLM has its own tests
+    assert runner.invoke(app, ["ingest"]).exit_code == 0
+    return corpus
+
+
+def test_ask_json_prints_one_answer_object(ingested):
+    result = runner.invoke(app, ["ask", QUESTION, "--json", "--top-k", "3"])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.output)
+    assert {"answer", "citations", "abstained", "grounded", "backend", "timings_ms"} <= set(answer)
+    assert set(answer["timings_ms"]) >= {"retrieval", "generation", "total"}
+    assert not answer["abstained"] and answer["grounded"] and answer["backend"] == "extractive"
+    citation = answer["citations"][0]
+    assert set(citation) == {"id", "chunk_id", "source", "title", "author", "section", "quote", "start", "end", "score"}
+
+
+def test_ask_prints_the_answer_and_its_citations(ingested):
+    result = runner.invoke(app, ["ask", QUESTION])
+    assert result.exit_code == 0, result.output
+    assert "[1]" in result.output and "quoted from the article" in result.output
+    assert "Career paths beyond senior software engineer" in result.output
+
+
+def test_an_abstention_exits_zero(ingested):
+    result = runner.invoke(app, ["ask", "How do I make banana bread?", "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.output)["abstained"] is True
+
+
+def test_an_empty_question_is_refused(ingested):
+    result = runner.invoke(app, ["ask", "   "])
+    assert result.exit_code == 2
+    assert "the question is empty" in result.output
+
+
+def test_a_missing_index_says_to_ingest(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_LLM_BACKEND", "extractive")
+    result = runner.invoke(app, ["ask", QUESTION])
+    assert result.exit_code == 1
+    assert "run `assistant ingest`" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_missing_gguf_file_is_a_clear_error(ingested, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_LLM_BACKEND", "auto")
+    monkeypatch.setenv("ASSISTANT_LLM_GGUF_PATH", "/nowhere/model.gguf")
+    result = runner.invoke(app, ["ask", QUESTION])
+    assert result.exit_code == 1
+    assert "GGUF model file not found: /nowhere/model.gguf" in result.output

@@ -1,0 +1,81 @@
+"""The guard on its own: which sentences pass, against the real passages and model."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.guard import EvidenceCache, Guard, split_cited_sentences
+
+pytestmark = pytest.mark.integration
+PM = "Will I lose my engineering skills if I move into product management?"
+
+
+@pytest.fixture(scope="module")
+def guard_for(retriever):
+    cache = EvidenceCache(retriever.store.embeddings.embed_documents)
+
+    def build(question: str) -> Guard:
+        return Guard(retriever.retrieve(question, 4), cache, retriever.idf)
+
+    return build
+
+
+@pytest.mark.parametrize(
+    "sentence,reason",
+    [
+        ("You will probably lose some of your engineering ability and your brand as an engineer.", "supported"),
+        ("As an engineer you bring valuable insight to product roles.", "supported"),
+        ("Moving to another function means competing with a bigger pool of qualified people.", "supported"),
+        ("No, you will not lose your engineering skills.", "contradicts"),
+        ("You won't lose your engineering ability if you move to product.", "contradicts"),
+        ("Product managers earn more money than engineers.", "unsupported"),
+        ("However, there is a trade-off between engineering manager roles and product management positions.", "unsupported"),
+        ("The capital of France is Paris.", "unsupported"),
+        ("So, to answer the question: will I lose my skills?", "question"),
+        ("The answer is no.", "filler"),
+    ],
+)
+def test_sentences_about_moving_to_product(guard_for, sentence, reason):
+    assert guard_for(PM).check(sentence, [1]).reason == reason
+
+
+@pytest.mark.parametrize(
+    "sentence,accepted",
+    [
+        ("Staff engineers only write code.", False),
+        ("The staff engineer who only writes code is a myth.", True),
+        ("Staff engineers spend most of their time in meetings.", False),
+    ],
+)
+def test_the_myth_of_the_staff_engineer_who_only_writes_code(guard_for, sentence, accepted):
+    assert guard_for("Do staff engineers only write code?").check(sentence, [1]).accepted is accepted
+
+
+def test_a_sentence_supported_by_another_passage_than_the_one_it_cites_is_re_cited(guard_for):
+    guard = guard_for(PM)
+    verdict = guard.check("There is a large supply and demand gap for engineers.", [4])
+    assert verdict.accepted and verdict.evidence is not None
+    assert "supply and demand gap" in verdict.evidence.text
+    if verdict.evidence.passage != 3:
+        assert verdict.reason == "re-cited"
+
+
+def test_the_same_claim_twice_is_kept_once(guard_for):
+    guard = guard_for(PM)
+    assert guard.check("You will probably lose your brand as an engineer.", [1]).accepted
+    assert guard.check("You will probably lose your brand as an engineer.", [1]).reason == "duplicate"
+
+
+def test_quotes_are_the_article_s_own_answer_not_its_question_line(guard_for):
+    quotes = guard_for(PM).quotes(PM, 2, [])
+    assert "good chance you will start losing your engineering ability" in quotes[0].text
+    assert all("worried about losing" not in q.text for q in quotes)
+
+
+def test_split_cited_sentences_moves_trailing_markers_to_their_sentence():
+    text = "You will lose your edge. [1] Managers are common [2][3]. Ask for a raise! [2]"
+    assert split_cited_sentences(text) == [
+        ("You will lose your edge.", [1]),
+        ("Managers are common.", [2, 3]),
+        ("Ask for a raise!", [2]),
+    ]

@@ -1,0 +1,16 @@
+"""The stored abstention threshold must still be what the calibration set says."""
+
+import pytest
+
+from assistant.settings import Settings
+from evals.calibrate import calibrate, load_questions
+
+pytestmark = pytest.mark.integration
+
+
+def test_stored_threshold_matches_a_fresh_calibration(make_service):
+    stored = Settings(_env_file=None).abstain_below
+    result = calibrate(make_service().evidence, load_questions())
+    assert result.balanced_accuracy == 1.0
+    assert result.highest_out_of_scope < stored < result.lowest_in_scope
+    assert abs(result.threshold - stored) < 0.02, f"re-calibrated threshold {result.threshold}, stored {stored}"
