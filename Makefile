@@ -11,7 +11,7 @@ TORCH := torch==2.13.0
 
 run: $(VENV)/.installed
 	@$(BIN)/assistant ingest
-	@echo 'Index ready. Ask: .venv/bin/assistant ask "Will I lose my engineering chops if I move to product?"' 
+	@$(BIN)/assistant serve
 
 test: $(VENV)/.installed-test
 	@$(BIN)/python -m pytest

@@ -116,6 +116,45 @@ def ask(
         print_answer(console, answer)
 
 
+def exposure_warning(host: str, has_api_key: bool) -> str:
+    """The loud warning for a server reachable from the network with no key, or ''."""
+    import ipaddress
+
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if loopback or has_api_key:
+        return ""
+    return (
+        f"WARNING: binding {host} exposes the assistant to the network WITHOUT an API key. Anyone who can "
+        "reach this machine can use it. Set ASSISTANT_API_KEY, or bind 127.0.0.1."
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1, ASSISTANT_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port (default 8000, ASSISTANT_PORT).")] = None,
+) -> None:
+    """Serve the HTTP API (/v1, docs at /docs) with the models loaded once."""
+    import logging
+
+    import uvicorn
+
+    from assistant.server import create_app
+
+    settings = load_settings()
+    host = host or settings.host
+    port = port or settings.port
+    warning = exposure_warning(host, bool(settings.api_key.get_secret_value()))
+    if warning:
+        errors.print(f"[bold red]{warning}[/]", highlight=False)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    console.print(f"Serving on http://{host}:{port} (API docs: http://{host}:{port}/docs)", highlight=False)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+
+
 # What `assistant ask --json` prints: the answer object of the API, minus its internals.
 JSON_FIELDS = {
     "answer", "citations", "abstained", "grounded", "backend", "timings_ms", "sentences", "question",

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from langchain_core.language_models import BaseChatModel
 
 from assistant.answer import Answer, AnswerEvent, AnswerSentence, Citation, Timings
+from assistant.gate import GenerationGate, Ticket
 from assistant.guard import Evidence, EvidenceCache, Guard, split_cited_sentences
 from assistant.prompting import answer_chain, format_passages
 from assistant.retrieval import HybridRetriever, Passage
@@ -96,6 +97,7 @@ class AnswerService:
         top_k: int = 4,
         abstain_below: float = 0.4,
         llm_timeout_s: float = 60.0,
+        gate: GenerationGate | None = None,
     ) -> None:
         self.retriever = retriever
         self.llm = llm
@@ -105,7 +107,8 @@ class AnswerService:
         self.abstain_below = abstain_below
         self.llm_timeout_s = llm_timeout_s
         self.evidence_cache = EvidenceCache(retriever.store.embeddings.embed_documents)
-        self._llm_lock = threading.Lock()  # one generation at a time: llama.cpp is not re-entrant
+        # One generation at a time (llama.cpp is not re-entrant); the server bounds the line.
+        self.gate = gate or GenerationGate()
 
     # -- public -----------------------------------------------------------------------------
     def warm_up(self, max_chunks: int = 500) -> None:
@@ -141,6 +144,25 @@ class AnswerService:
             yield AnswerEvent(event="done", answer=answer)
             return
 
+        # Take a place at the model before saying anything, so that a full line is a clean
+        # refusal (Busy, QueueTimeout) rather than half an answer.
+        ticket = self.gate.enter() if self.chain is not None else None
+        try:
+            yield from self._answer(standalone, passages, guard, ticket, base, timings, started)
+        finally:
+            if ticket is not None and not ticket.handed_over:
+                ticket.release()
+
+    def _answer(
+        self,
+        standalone: str,
+        passages: list[Passage],
+        guard: Guard,
+        ticket: Ticket | None,
+        base: dict,
+        timings: Timings,
+        started: float,
+    ) -> Iterator[AnswerEvent]:
         citations = _Citations(passages)
         sentences: list[AnswerSentence] = []
         used: list[Evidence] = []
@@ -167,7 +189,7 @@ class AnswerService:
             inputs = {"passages": format_passages(passages), "question": standalone}
             try:
                 rejected_in_a_row = 0
-                for text, markers in self._model_sentences(inputs):
+                for text, markers in self._model_sentences(inputs, ticket):
                     verdict = guard.check(text, markers)
                     reasons[verdict.reason] += 1
                     if not verdict.accepted or verdict.evidence is None:
@@ -196,7 +218,7 @@ class AnswerService:
                 yield emit(AnswerSentence(text=quote.text, citations=[citations.cite(quote)], origin="quote"))
 
         if not sentences:  # no quotable sentence at all: say so rather than answer empty
-            answer = self._abstention(base, passages, evidence)
+            answer = self._abstention(base, passages, 0.0)
         else:
             answer = Answer(
                 **base,
@@ -246,7 +268,7 @@ class AnswerService:
             notes=[f"Best passage similarity {evidence:.2f} is below the abstention threshold {self.abstain_below:.2f}."],
         )
 
-    def _model_sentences(self, inputs: dict) -> Iterator[tuple[str, list[int]]]:
+    def _model_sentences(self, inputs: dict, ticket: Ticket | None) -> Iterator[tuple[str, list[int]]]:
         """Complete sentences from the model as they are written, with their markers.
 
         The model runs in a worker thread so that a slow or stuck backend is given up
@@ -259,15 +281,20 @@ class AnswerService:
 
         def work() -> None:
             try:
-                with self._llm_lock:
-                    for piece in chain.stream(inputs):
-                        if stop.is_set():
-                            break
-                        pieces.put(("text", piece))
+                for piece in chain.stream(inputs):
+                    if stop.is_set():
+                        break
+                    pieces.put(("text", piece))
                 pieces.put(("end", None))
             except Exception as error:  # any backend failure becomes a fallback to quotes
                 pieces.put(("error", error))
+            finally:
+                # The model is free only when this thread stops, not when the reader gives up.
+                if ticket is not None:
+                    ticket.release()
 
+        if ticket is not None:
+            ticket.handed_over = True  # from now on the worker releases it
         threading.Thread(target=work, name="llm-generation", daemon=True).start()
         deadline = time.monotonic() + self.llm_timeout_s
         buffer = ""

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "bundled_embedding_model", "get_settings"]
@@ -72,6 +72,17 @@ class Settings(BaseSettings):
     llm_context: int = Field(2048, ge=512, le=131_072, description="Context window for GGUF models.")
     llm_threads: int = Field(0, ge=0, le=256, description="CPU threads for GGUF models; 0 = all cores.")
     llm_timeout_s: float = Field(60.0, gt=0, description="Longest wait for the LLM before answering from quotes.")
+
+    # -- serving --------------------------------------------------------------------------
+    host: str = Field("127.0.0.1", description="Address `assistant serve` binds.")
+    port: int = Field(8000, ge=1, le=65535)
+    api_key: SecretStr = Field(
+        SecretStr(""), description="When set, /v1/* requires `Authorization: Bearer <key>`."
+    )
+    cors_origins: list[str] = Field([], description='Origins allowed by CORS, e.g. ["http://localhost:3000"].')
+    max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest request body accepted.")
+    queue_size: int = Field(8, ge=0, description="Requests that may wait for the LLM; more get 503.")
+    queue_timeout_s: float = Field(120.0, gt=0, description="Longest wait for the LLM before 504.")
 
     @field_validator("chroma_url")
     @classmethod

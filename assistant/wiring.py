@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.gate import GenerationGate
 from assistant.llm import backend_label, build_chat_model
 from assistant.retrieval import HybridRetriever
 from assistant.service import AnswerService
@@ -21,6 +22,7 @@ def build_service(settings: Settings) -> AnswerService:
         top_k=settings.top_k,
         abstain_below=settings.abstain_below,
         llm_timeout_s=settings.llm_timeout_s,
+        gate=GenerationGate(max_waiting=settings.queue_size, wait_timeout_s=settings.queue_timeout_s),
     )
     service.warm_up()
     return service

@@ -1,0 +1,49 @@
+"""FastAPI dependencies: the loaded service, the API key check."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from assistant.server.middleware import body_was_cut
+from assistant.server.state import AssistantState
+from assistant.service import AnswerService
+
+__all__ = ["Service", "State", "require_api_key", "require_json"]
+
+
+def get_state(request: Request) -> AssistantState:
+    return request.app.state.assistant
+
+
+State = Annotated[AssistantState, Depends(get_state)]
+
+
+def get_service(state: State) -> AnswerService:
+    if state.service is None:
+        raise HTTPException(503, f"the assistant is not ready: {state.reason}", headers={"Retry-After": "5"})
+    return state.service
+
+
+Service = Annotated[AnswerService, Depends(get_service)]
+
+
+def require_api_key(request: Request, state: State) -> None:
+    expected = state.settings.api_key.get_secret_value()
+    if not expected:
+        return
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip().encode(), expected.encode()):
+        raise HTTPException(401, "missing or wrong API key: send `Authorization: Bearer <key>`",
+                            headers={"WWW-Authenticate": "Bearer"})
+
+
+def require_json(request: Request) -> None:
+    if body_was_cut(request.scope):
+        limit = request.app.state.assistant.settings.max_body_bytes
+        raise HTTPException(413, f"the request body is too large (over {limit} bytes)")
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise HTTPException(415, "send the body as JSON with `Content-Type: application/json`")

@@ -1,0 +1,1 @@
+"""One router per area: health, ask, OpenAI-compatible chat, sources."""

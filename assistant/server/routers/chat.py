@@ -1,0 +1,106 @@
+"""POST /v1/chat/completions and GET /v1/models: OpenAI-compatible, so existing OpenAI
+clients and chat front-ends can talk to the assistant. The answer keeps its [n] markers;
+the citations come in an extra `citations` field."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+
+from fastapi import APIRouter, Depends, HTTPException
+from fastapi.responses import StreamingResponse
+
+from assistant.answer import AnswerEvent
+from assistant.rewrite import Turn
+from assistant.server.deps import Service, require_api_key, require_json
+from assistant.server.errors import ERROR_RESPONSES
+from assistant.server.schemas import (
+    MAX_HISTORY_TURNS,
+    ChatChoice,
+    ChatChoiceMessage,
+    ChatCompletion,
+    ChatCompletionRequest,
+)
+from assistant.server.sse import SSE_EVENT_SCHEMA, event_stream, sse
+
+router = APIRouter(prefix="/v1", tags=["openai"], dependencies=[Depends(require_api_key)])
+MODEL = "career-assistant"
+
+
+def _split(body: ChatCompletionRequest) -> tuple[str, list[Turn]]:
+    """The last user message is the question; earlier user and assistant messages are history."""
+    turns = [m for m in body.messages if m.role in ("user", "assistant") and m.text.strip()]
+    if not turns or turns[-1].role != "user":
+        raise HTTPException(422, "messages must end with a user message holding the question")
+    history = [Turn(role=m.role, content=m.text) for m in turns[:-1]][-MAX_HISTORY_TURNS:]
+    return turns[-1].text, history
+
+
+@router.get("/models")
+def models() -> dict:
+    """The one model this server offers."""
+    return {"object": "list", "data": [{"id": MODEL, "object": "model", "created": 0, "owned_by": "career-assistant"}]}
+
+
+@router.post(
+    "/chat/completions",
+    response_model=ChatCompletion,
+    responses={
+        **ERROR_RESPONSES,
+        200: {
+            "description": "A chat.completion, or with stream=true Server-Sent Events of chat.completion.chunk "
+            "objects, the last one carrying `citations`, then `data: [DONE]`.",
+            "content": {"text/event-stream": {"itemSchema": SSE_EVENT_SCHEMA}},
+        },
+    },
+    dependencies=[Depends(require_json)],
+)
+def chat_completions(body: ChatCompletionRequest, service: Service) -> ChatCompletion | StreamingResponse:
+    """Chat completions in OpenAI's shape (stream and non-stream), model `career-assistant`."""
+    question, history = _split(body)
+    completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+    created = int(time.time())
+    if not body.stream:
+        answer = service.ask(question, history)
+        return ChatCompletion(
+            id=completion_id,
+            created=created,
+            model=MODEL,
+            choices=[ChatChoice(message=ChatChoiceMessage(content=answer.answer))],
+            citations=answer.citations,
+            abstained=answer.abstained,
+        )
+
+    def chunk(delta: dict, finish: str | None = None, **extra) -> bytes:
+        return sse(
+            None,
+            {
+                "id": completion_id,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": MODEL,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                **extra,
+            },
+        )
+
+    first = True
+
+    def encode(event: AnswerEvent) -> Iterator[bytes]:
+        nonlocal first
+        if event.event == "token":
+            delta = {"content": event.text}
+            if first:
+                delta["role"] = "assistant"
+                first = False
+            yield chunk(delta)
+        elif event.event == "done" and event.answer is not None:
+            citations = [c.model_dump() for c in event.answer.citations]
+            yield chunk({}, "stop", citations=citations, abstained=event.answer.abstained)
+            yield sse(None, "[DONE]")
+
+    def error(exc: Exception) -> bytes:
+        return sse(None, {"error": {"type": "internal", "message": f"the answer failed: {type(exc).__name__}"}})
+
+    return event_stream(service.stream(question, history), encode, error)

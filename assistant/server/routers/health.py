@@ -1,0 +1,26 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from assistant.server.deps import State
+from assistant.server.errors import error_response
+from assistant.server.schemas import ErrorResponse, Health, Ready
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=Health)
+async def healthz() -> Health:
+    """The process is alive (answers even while models load or the LLM is busy)."""
+    return Health()
+
+
+@router.get("/readyz", response_model=Ready, responses={503: {"model": ErrorResponse, "description": "Not ready."}})
+async def readyz(state: State) -> Ready | JSONResponse:
+    """The index and the models are loaded; otherwise 503 with the reason."""
+    if state.service is None:
+        return error_response(503, state.reason, "not_ready", headers={"Retry-After": "5"})
+    return Ready(backend=state.service.backend, chunks=state.service.retriever.chunk_count)

@@ -1,0 +1,63 @@
+"""Server-Sent Events for answers that must be admitted before the response starts.
+
+FastAPI's own SSE (a path operation that yields) starts the 200 response before the
+first event exists; an answer must first get its place at the LLM, so that a full line
+is a real 503 and not an error event. So the first event is taken eagerly in the path
+operation, and the stream that follows is encoded with FastAPI's format_sse_event.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from fastapi.responses import StreamingResponse
+from fastapi.sse import format_sse_event
+
+__all__ = ["SSE_EVENT_SCHEMA", "event_stream", "sse"]
+
+# One event on the wire, as OpenAPI 3.2 describes Server-Sent Events (FastAPI uses the same).
+SSE_EVENT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "data": {"type": "string"},
+        "event": {"type": "string"},
+        "id": {"type": "string"},
+        "retry": {"type": "integer", "minimum": 0},
+    },
+}
+
+log = logging.getLogger("assistant.server")
+
+Encoded = Callable[[Any], Iterable[bytes]]
+
+
+def event_stream(events: Iterator[Any], encode: Encoded, on_error: Callable[[Exception], bytes]) -> StreamingResponse:
+    """Take the first event now (raising Busy, QueueTimeout ... as HTTP errors), stream the rest.
+
+    An error after the response has started becomes an event from on_error, not a cut connection.
+    """
+    first = next(events)
+
+    def body() -> Iterator[bytes]:
+        try:
+            yield from encode(first)
+            for event in events:
+                yield from encode(event)
+        except Exception as error:
+            log.exception("error while streaming an answer")
+            yield on_error(error)
+        finally:
+            close = getattr(events, "close", None)
+            if close is not None:
+                close()  # a client that went away stops the generation too
+
+    return StreamingResponse(body(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+def sse(event: str | None, payload: Any) -> bytes:
+    """One event: `event: name` (when named) and `data: <json>`; "[DONE]" is sent as is."""
+    data = payload if payload == "[DONE]" else json.dumps(payload, ensure_ascii=False)
+    return format_sse_event(event=event, data_str=data)
