@@ -55,6 +55,9 @@ class LazyEmbeddings(Embeddings):
                 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # our own bar is enough
                 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
                 from langchain_huggingface import HuggingFaceEmbeddings
+                from transformers.utils import logging as transformers_logging
+
+                transformers_logging.disable_progress_bar()  # "Loading weights" bars in our output
 
                 self._inner = HuggingFaceEmbeddings(
                     model_name=self.model,

@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -17,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 ARTICLE = CORPUS / "career-paths-beyond-senior-software-engineer.txt"
 DATA = Path(__file__).resolve().parent / "ingest" / "data"
+LIVE_API_KEY = "test-key-42"
 
 
 @pytest.fixture(autouse=True)
@@ -95,3 +101,51 @@ def make_service(retriever, index_settings):
         return AnswerService(retriever, llm, **options)
 
     return build
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(index_settings, tmp_path_factory):
+    """`assistant serve` on a free loopback port over the session index, with the embedded LLM
+    and an API key; yields (base URL, log path)."""
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    env = {
+        **os.environ,
+        "ASSISTANT_DATA_DIR": str(index_settings.data_dir),
+        "ASSISTANT_CORPUS_DIR": str(CORPUS),
+        "ASSISTANT_API_KEY": LIVE_API_KEY,
+        "ASSISTANT_LLM_BACKEND": "embedded",
+    }
+    log = log_path.open("w")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("assistant")), "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=index_settings.data_dir.parent,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        saw_alive_before_ready = False
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+                saw_alive_before_ready |= httpx.get(f"{base}/healthz", timeout=2).status_code == 200
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"assistant serve did not get ready; log: {log_path}\n{log_path.read_text()[-2000:]}")
+            time.sleep(0.3)
+        yield base, log_path
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()

@@ -1,0 +1,5 @@
+"""The Gradio web UI: a chat that shows answers with their citations."""
+
+from ui.app import CSS, build_ui, example_questions
+
+__all__ = ["CSS", "build_ui", "example_questions"]

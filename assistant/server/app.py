@@ -57,4 +57,20 @@ def create_app(
         )
     for router in (health.router, ask.router, chat.router, sources.router):
         app.include_router(router)
-    return app
+    return _mount_ui(app, state)
+
+
+def _mount_ui(app: FastAPI, state: AssistantState) -> FastAPI:
+    """The Gradio chat at /ui, in this process: it shares the loaded service."""
+    import gradio as gr
+
+    from ui.app import CSS, DEFAULT_EXAMPLES, build_ui, example_questions
+
+    try:  # the example questions come from the index's metadata: no model needed
+        from ingest.wiring import build_store
+
+        examples = example_questions(build_store(state.settings).documents())
+    except Exception:  # no index yet: the chat says so; the examples are generic
+        examples = DEFAULT_EXAMPLES
+    blocks = build_ui(lambda: (state.service, state.reason), examples)
+    return gr.mount_gradio_app(app, blocks, path="/ui", css=CSS, show_error=False)

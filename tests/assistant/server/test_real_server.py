@@ -4,70 +4,23 @@ the official openai client, streaming included."""
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from assistant.cli import exposure_warning
-from tests.conftest import CORPUS
+from tests.conftest import LIVE_API_KEY
 
 pytestmark = pytest.mark.integration
 QUESTION = "Will I lose my engineering chops if I move to product?"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+AUTH = {"Authorization": f"Bearer {LIVE_API_KEY}"}
 
 
 @pytest.fixture(scope="module")
-def server(index_settings, tmp_path_factory):
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("server") / "server.log"
-    env = {
-        **os.environ,
-        "ASSISTANT_DATA_DIR": str(index_settings.data_dir),
-        "ASSISTANT_CORPUS_DIR": str(CORPUS),
-        "ASSISTANT_API_KEY": "test-key-42",
-        "ASSISTANT_LLM_BACKEND": "embedded",
-    }
-    log = log_path.open("w")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("assistant")), "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=index_settings.data_dir.parent,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        saw_alive_before_ready = False
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-                saw_alive_before_ready |= httpx.get(f"{base}/healthz", timeout=2).status_code == 200
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"assistant serve did not get ready; log: {log_path}\n{log_path.read_text()[-2000:]}")
-            time.sleep(0.3)
-        yield base, log_path
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
-
-
-AUTH = {"Authorization": "Bearer test-key-42"}
+def server(live_server):
+    return live_server
 
 
 def test_ask_over_http(server):
@@ -100,7 +53,7 @@ def test_openai_client_talks_to_it(server):
     from openai import OpenAI
 
     base, _ = server
-    client = OpenAI(base_url=f"{base}/v1", api_key="test-key-42", timeout=120, max_retries=0)
+    client = OpenAI(base_url=f"{base}/v1", api_key=LIVE_API_KEY, timeout=120, max_retries=0)
     assert [m.id for m in client.models.list()] == ["career-assistant"]
     completion = client.chat.completions.create(model="career-assistant", messages=[{"role": "user", "content": QUESTION}])
     content = completion.choices[0].message.content
@@ -121,7 +74,7 @@ def test_the_server_log_has_request_ids_and_never_the_key(server):
     _, log_path = server
     text = log_path.read_text()
     assert "request_id=" in text and "POST /v1/ask" in text
-    assert "test-key-42" not in text
+    assert LIVE_API_KEY not in text
 
 
 def test_exposure_warning():

@@ -1,0 +1,100 @@
+"""The web UI in a real Chromium (Debian's), driven by Playwright, against `assistant serve`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI") == "true":
+        pytest.fail("Chromium is missing in CI: .ci/run must `apt-get install chromium`", pytrace=False)
+    pytest.skip("browser tests need Chromium: apt-get install chromium", allow_module_level=True)
+
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ANSWER_TIMEOUT_MS = 180_000
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server, tmp_path):
+    base, _ = live_server
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{base}/ui/", wait_until="networkidle")
+    shots: list[Path] = []
+
+    def shot(name: str) -> Path:
+        path = tmp_path / f"{len(shots):02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        shots.append(path)
+        return path
+
+    page.shot = shot
+    yield page
+    context.close()
+
+
+def test_example_question_streams_an_answer_with_cards_tied_to_markers(page):
+    page.shot("opened")
+    assert "LLM backend" in page.locator("#status").inner_text()
+    examples = page.locator(".example-q")
+    first = examples.first.inner_text()
+    assert "I want to stay an IC" in first or "?" in first or "." in first
+    page.locator(".example-q", has_text="engineering chops").click()
+    try:
+        page.locator(".answer .answer-text").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+        page.locator(".cite-card").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    except Exception as error:
+        pytest.fail(f"no answer with citation cards appeared ({error}); screenshot: {page.shot('no-answer')}")
+    shot = page.shot("answered")
+    marker = page.locator("a.cite-marker").first
+    target = marker.get_attribute("href").lstrip("#")
+    card = page.locator(f"[id='{target}']")
+    assert card.count() == 1, f"marker {target} has no card; screenshot: {shot}"
+    assert card.locator("mark").inner_text().strip(), f"the card highlights no sentence; screenshot: {shot}"
+    assert page.locator("[data-origin='quote']").count() >= 1, f"no quoted sentence shown; screenshot: {shot}"
+    assert "last answer" in page.locator("#status").inner_text()
+
+
+def test_out_of_scope_question_shows_an_abstention(page):
+    page.locator("#question textarea").fill("How do I make banana bread?")
+    page.locator("#ask").click()
+    try:
+        page.locator("[data-abstained='true']").wait_for(timeout=60_000)
+    except Exception as error:
+        pytest.fail(f"no abstention appeared ({error}); screenshot: {page.shot('no-abstention')}")
+    shot = page.shot("abstained")
+    assert "doesn't cover this" in page.locator("[data-abstained='true']").inner_text(), shot
+    page.locator("#clear").click()
+    page.locator("[data-abstained='true']").wait_for(state="detached", timeout=10_000)
+
+
+def test_phone_width_has_no_sideways_scrolling(browser, live_server, tmp_path):
+    base, _ = live_server
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{base}/ui/", wait_until="networkidle")
+    page.locator("#question textarea").fill("Do staff engineers only write code?")
+    page.locator("#ask").click()
+    page.locator(".cite-card").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    shot = tmp_path / "phone.png"
+    page.screenshot(path=str(shot), full_page=True)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    context.close()
+    assert overflow <= 1, f"page is {overflow}px wider than a phone; screenshot: {shot}"

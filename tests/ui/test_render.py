@@ -1,0 +1,57 @@
+"""The chat's HTML, without a browser."""
+
+from assistant.answer import Answer, AnswerSentence, Citation
+from ui.render import render_answer, render_error, render_partial
+
+CITATION = Citation(
+    id=1, chunk_id="c1", source="a.txt", title="T <b>", author="A", section="Q & A > Why?",
+    quote="Second <sentence>.", start=110, end=128, score=0.7,
+)
+PASSAGE = "First one. Second <sentence>. Third."  # the chunk starts at offset 99
+
+
+def answer(**overrides) -> Answer:
+    fields = dict(
+        question="q", standalone_question="q", backend="embedded:x", answer="“Second <sentence>.” [1]",
+        sentences=[
+            AnswerSentence(text="Second <sentence>.", citations=[1], origin="quote"),
+            AnswerSentence(text="A model line.", citations=[1], origin="model"),
+        ],
+        citations=[CITATION],
+    )
+    return Answer(**{**fields, **overrides})
+
+
+def test_markers_link_to_numbered_cards_and_the_used_sentence_is_marked():
+    html = render_answer(answer(), "cite-7", {"c1": (PASSAGE, 99)})
+    assert 'href="#cite-7-1"' in html and 'id="cite-7-1"' in html
+    assert "<mark>Second &lt;sentence&gt;.</mark>" in html
+    assert "First one. " in html and " Third." in html  # one sentence of context each side
+    assert "Q &amp; A &gt; Why?" in html and "T &lt;b&gt;" in html  # escaped, never raw
+    assert "<sentence>" not in html
+
+
+def test_quotes_and_model_sentences_are_told_apart():
+    html = render_answer(answer(), "p", {})
+    assert 'class="quote" data-origin="quote"' in html
+    assert 'class="model-sentence" data-origin="model"' in html
+    assert "written by embedded:x" in html
+
+
+def test_abstention_looks_different():
+    html = render_answer(answer(abstained=True, sentences=[], citations=[], closest_sections=["Intro"]), "p", {})
+    assert 'data-abstained="true"' in html and "doesn't cover this" in html and "<li>Intro</li>" in html
+    assert "cite-card" not in html
+
+
+def test_partial_and_error_are_escaped():
+    assert "&lt;script&gt;" in render_partial("<script>")
+    assert 'data-error="true"' in render_error("busy <now>") and "&lt;now&gt;" in render_error("busy <now>")
+
+
+def test_long_passages_are_cut_to_the_sentence_and_its_neighbours():
+    passage = "One. Two. Three is cited. Four. Five."
+    cited = Citation(**{**CITATION.model_dump(), "quote": "Three is cited.", "start": 10, "end": 25})
+    html = render_answer(answer(citations=[cited]), "p", {"c1": (passage, 0)})
+    assert "… Two. <mark>Three is cited.</mark> Four. …" in html
+    assert "One." not in html and "Five." not in html

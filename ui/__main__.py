@@ -1,0 +1,23 @@
+"""Run the UI on its own: python -m ui [--port 7860] (the server mounts it at /ui too)."""
+
+from __future__ import annotations
+
+import argparse
+
+from assistant.settings import Settings
+from assistant.wiring import build_service
+from ui.app import CSS, build_ui, example_questions
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m ui", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=7860)
+    args = parser.parse_args()
+    service = build_service(Settings())
+    blocks = build_ui(lambda: (service, ""), example_questions(list(service.retriever.documents.values())))
+    blocks.launch(server_name=args.host, server_port=args.port, css=CSS, show_error=False)
+
+
+if __name__ == "__main__":
+    main()

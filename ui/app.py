@@ -1,0 +1,160 @@
+"""The Gradio chat: it displays what the answer service says and nothing more.
+
+The same Blocks is mounted by `assistant serve` at /ui (one set of loaded models) or
+launched on its own by `python -m ui`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterator
+
+# Gradio's telemetry would try the network (there is none here) and send usage away.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+from langchain_core.documents import Document  # noqa: E402
+
+from assistant.gate import Busy, QueueTimeout
+from assistant.rewrite import Turn
+from assistant.service import AnswerService, QuestionError
+from ui.render import CSS, render_answer, render_error, render_partial
+
+__all__ = ["CSS", "DEFAULT_EXAMPLES", "ServiceProvider", "build_ui", "example_questions"]
+
+# Returns the loaded service, or None and the reason it is not there yet.
+ServiceProvider = Callable[[], tuple[AnswerService | None, str]]
+_EXAMPLES = 5
+_answer_ids = itertools.count(1)
+
+
+DEFAULT_EXAMPLES = [
+    "Will I lose my engineering chops if I move to product?",
+    "Do staff engineers only write code?",
+]
+
+
+def example_questions(documents: list[Document]) -> list[str]:
+    """The articles' own Q&A questions, in reading order (chunk metadata holds them)."""
+    chunks = sorted(documents, key=lambda d: (d.metadata.get("source", ""), d.metadata.get("ordinal", 0)))
+    questions = [str(d.metadata.get("question") or "") for d in chunks]
+    return list(dict.fromkeys(q for q in questions if q))[:_EXAMPLES] or DEFAULT_EXAMPLES
+
+
+def _status(service: AnswerService | None, reason: str, last_ms: float | None = None) -> str:
+    if service is None:
+        return f"**Not ready:** {reason}"
+    parts = [f"LLM backend: `{service.backend}`", f"{service.retriever.chunk_count} passages indexed"]
+    if last_ms is not None:
+        parts.append(f"last answer {last_ms / 1000:.1f} s")
+    return " · ".join(parts)
+
+
+def _history(messages: list[dict]) -> list[Turn]:
+    """The user's earlier questions: all the rewriter needs to understand a follow-up."""
+    return [Turn(role="user", content=str(m["content"])) for m in messages if m.get("role") == "user"]
+
+
+def _asking(respond: Callable, text: str) -> Callable:
+    """An example button's handler: ask its question (a generator, so the answer streams)."""
+
+    def ask(messages: list[dict]) -> Iterator[tuple[list[dict], str, str]]:
+        yield from respond(text, messages)
+
+    return ask
+
+
+def build_ui(provider: ServiceProvider, examples: list[str]) -> gr.Blocks:
+
+    def respond(question: str, messages: list[dict]) -> Iterator[tuple[list[dict], str, str]]:
+        messages = list(messages or [])
+        service, reason = provider()
+        asked = " ".join((question or "").split())
+        if not asked:
+            yield messages, "", _status(service, reason)
+            return
+        history = _history(messages)
+        messages.append({"role": "user", "content": asked})
+        if service is None:
+            messages.append({"role": "assistant", "content": render_error(f"The assistant is not ready yet: {reason}")})
+            yield messages, "", _status(service, reason)
+            return
+        messages.append({"role": "assistant", "content": render_partial("…")})
+        yield messages, "", _status(service, reason)
+        prefix = f"cite-{next(_answer_ids)}"
+        streamed = ""
+        try:
+            for event in service.stream(asked, history):
+                if event.event == "token":
+                    streamed += event.text
+                    messages[-1] = {"role": "assistant", "content": render_partial(streamed)}
+                    yield messages, "", _status(service, reason)
+                elif event.answer is not None:
+                    chunks = {
+                        c.chunk_id: (d.page_content, int(d.metadata["start"]))
+                        for c in event.answer.citations
+                        if (d := service.retriever.documents.get(c.chunk_id)) is not None
+                    }
+                    messages[-1] = {"role": "assistant", "content": render_answer(event.answer, prefix, chunks)}
+                    yield messages, "", _status(service, reason, event.answer.timings_ms.total)
+        except Busy as error:
+            messages[-1] = {"role": "assistant", "content": render_error(f"The assistant is busy: {error}.")}
+            yield messages, "", _status(service, reason)
+        except (QueueTimeout, QuestionError) as error:
+            messages[-1] = {"role": "assistant", "content": render_error(f"Sorry: {error}.")}
+            yield messages, "", _status(service, reason)
+        except Exception as error:  # a backend that is down: say so in the chat, not a red traceback
+            message = f"Sorry, something went wrong while answering ({type(error).__name__}). Please try again."
+            messages[-1] = {"role": "assistant", "content": render_error(message)}
+            yield messages, "", _status(service, reason)
+
+    def ask_api(question: str) -> dict:
+        """One question, the whole answer object (for gradio_client and scripts)."""
+        service, reason = provider()
+        if service is None:
+            raise gr.Error(f"The assistant is not ready yet: {reason}")
+        try:
+            return service.ask(question).model_dump()
+        except QuestionError as error:
+            raise gr.Error(str(error)) from None
+
+    # No analytics: this machine reaches no network, and users' questions stay here.
+    with gr.Blocks(title="Career Q&A assistant", fill_width=False, analytics_enabled=False) as blocks:
+        gr.Markdown(
+            "## Career Q&A assistant\nAsk about career paths beyond senior software engineer. Every sentence of an "
+            "answer cites the article; when the article does not cover a question, the assistant says so."
+        )
+        chatbot = gr.Chatbot(
+            label="Chat",
+            elem_id="chat",
+            height=520,
+            sanitize_html=False,  # ui/render.py escapes every text it puts in the HTML
+            render_markdown=False,
+            buttons=["copy"],
+        )
+        with gr.Row(equal_height=True):
+            question = gr.Textbox(
+                placeholder="Ask a career question, e.g. Should I become a manager?",
+                show_label=False,
+                elem_id="question",
+                scale=5,
+                max_lines=4,
+            )
+            send = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=80)
+        with gr.Row():
+            clear = gr.Button("Clear chat", elem_id="clear", size="sm")
+        gr.Markdown("**Questions from the article:**")
+        with gr.Row(elem_id="examples"):
+            example_buttons = [gr.Button(q, size="sm", elem_classes=["example-q"]) for q in examples]
+        status = gr.Markdown(_status(*provider()), elem_id="status")
+
+        outputs = [chatbot, question, status]
+        question.submit(respond, [question, chatbot], outputs, api_name=False)
+        send.click(respond, [question, chatbot], outputs, api_name=False)
+        for button, text in zip(example_buttons, examples, strict=True):
+            button.click(_asking(respond, text), [chatbot], outputs, api_name=False)
+        clear.click(lambda: ([], "", _status(*provider())), None, outputs, api_name=False)
+        blocks.load(lambda: _status(*provider()), None, status, api_name=False)
+        gr.api(ask_api, api_name="ask")
+    return blocks
