@@ -26,20 +26,32 @@ class QueueTimeout(Exception):
 
 
 class Ticket:
-    """A place at the model; release() is idempotent, so any owner may call it."""
+    """A place in the line for the model: wait() for the turn, release() when done.
+
+    release() is idempotent, so whoever finishes last (the request or the generation
+    thread) may call it.
+    """
 
     def __init__(self, gate: GenerationGate) -> None:
         self._gate = gate
+        self._holding = False
         self._released = False
         self._lock = threading.Lock()
         self.handed_over = False  # set when a worker thread took over the duty to release
+
+    def wait(self) -> None:
+        timeout = -1 if self._gate.wait_timeout_s is None else self._gate.wait_timeout_s
+        if not self._gate._slot.acquire(timeout=timeout):
+            self.release()
+            raise QueueTimeout(f"waited {self._gate.wait_timeout_s:g} s for the model without getting a turn; try again")
+        self._holding = True
 
     def release(self) -> None:
         with self._lock:
             if self._released:
                 return
             self._released = True
-        self._gate._leave()
+        self._gate._leave(self._holding)
 
 
 class GenerationGate:
@@ -55,19 +67,22 @@ class GenerationGate:
     def admitted(self) -> int:
         return self._admitted
 
-    def enter(self) -> Ticket:
+    def admit(self) -> Ticket:
+        """A place in the line, at once, or Busy when the line is full."""
         with self._count:
             if self.max_waiting is not None and self._admitted >= 1 + self.max_waiting:
                 raise Busy(self.retry_after_s)
             self._admitted += 1
-        timeout = -1 if self.wait_timeout_s is None else self.wait_timeout_s
-        if not self._slot.acquire(timeout=timeout):
-            with self._count:
-                self._admitted -= 1
-            raise QueueTimeout(f"waited {self.wait_timeout_s:g} s for the model without getting a turn; try again")
         return Ticket(self)
 
-    def _leave(self) -> None:
-        self._slot.release()
+    def enter(self) -> Ticket:
+        """admit() and wait() for the turn."""
+        ticket = self.admit()
+        ticket.wait()
+        return ticket
+
+    def _leave(self, holding: bool) -> None:
+        if holding:
+            self._slot.release()
         with self._count:
             self._admitted -= 1

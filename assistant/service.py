@@ -136,7 +136,8 @@ class AnswerService:
         base = {"question": question, "standalone_question": standalone, "backend": self.backend}
 
         if evidence < self.abstain_below or not passages:
-            answer = self._abstention(base, passages, evidence)
+            note = f"Evidence {evidence:.2f} is below the abstention threshold {self.abstain_below:.2f}."
+            answer = self._abstention(base, passages, note)
             timings.first_token = timings.total = _ms(started)
             answer.timings_ms = timings
             yield AnswerEvent(event="token", text=answer.answer)
@@ -144,9 +145,10 @@ class AnswerService:
             yield AnswerEvent(event="done", answer=answer)
             return
 
-        # Take a place at the model before saying anything, so that a full line is a clean
-        # refusal (Busy, QueueTimeout) rather than half an answer.
-        ticket = self.gate.enter() if self.chain is not None else None
+        # Take a place in the line for the model before saying anything, so that a full line
+        # is a clean refusal (Busy) rather than half an answer; the turn itself is awaited
+        # after the lead quote, which needs no model.
+        ticket = self.gate.admit() if self.chain is not None else None
         try:
             yield from self._answer(standalone, passages, guard, ticket, base, timings, started)
         finally:
@@ -185,7 +187,10 @@ class AnswerService:
             yield emit(AnswerSentence(text=lead.text, citations=[citations.cite(lead)], origin="quote"))
 
         generation_started = time.perf_counter()
+        model_failed = False
         if self.chain is not None:
+            assert ticket is not None
+            ticket.wait()  # QueueTimeout past the server's limit: the caller answers 504
             inputs = {"passages": format_passages(passages), "question": standalone}
             try:
                 rejected_in_a_row = 0
@@ -203,6 +208,7 @@ class AnswerService:
                     if sum(s.origin == "model" for s in sentences) == MAX_MODEL_SENTENCES:
                         break
             except _GenerationFailed as error:
+                model_failed = True
                 notes.append(f"{error} The answer is the article's own sentences.")
         else:
             notes.append("No LLM is configured (extractive backend): the answer is the article's own sentences.")
@@ -212,13 +218,13 @@ class AnswerService:
         missing = MIN_SENTENCES - len(sentences)
         if missing > 0:
             model_said = any(s.origin == "model" for s in sentences)
-            if self.chain is not None and not model_said and not any("LLM" in n for n in notes):
+            if self.chain is not None and not model_said and not model_failed:
                 notes.append("Nothing the model wrote was supported by the article: the answer quotes it instead.")
             for quote in guard.quotes(standalone, missing, used):
                 yield emit(AnswerSentence(text=quote.text, citations=[citations.cite(quote)], origin="quote"))
 
         if not sentences:  # no quotable sentence at all: say so rather than answer empty
-            answer = self._abstention(base, passages, 0.0)
+            answer = self._abstention(base, passages, "The closest passages hold no sentence to quote.")
         else:
             answer = Answer(
                 **base,
@@ -255,7 +261,7 @@ class AnswerService:
             raise QuestionError(f"the question is longer than {MAX_QUESTION_CHARS} characters")
         return " ".join(question.split())
 
-    def _abstention(self, base: dict, passages: list[Passage], evidence: float) -> Answer:
+    def _abstention(self, base: dict, passages: list[Passage], note: str) -> Answer:
         closest = list(dict.fromkeys(p.section for p in sorted(passages, key=lambda p: -p.score)))[:3]
         listed = "; ".join(f"“{s}”" for s in closest)
         text = "The article doesn't cover this question." + (f" The closest sections are {listed}." if closest else "")
@@ -265,7 +271,7 @@ class AnswerService:
             abstained=True,
             grounded=True,
             closest_sections=closest,
-            notes=[f"Best passage similarity {evidence:.2f} is below the abstention threshold {self.abstain_below:.2f}."],
+            notes=[note],
         )
 
     def _model_sentences(self, inputs: dict, ticket: Ticket | None) -> Iterator[tuple[str, list[int]]]:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from assistant.settings import Settings
 
-__all__ = ["ChunkStore", "IndexMismatchError", "make_chroma_client", "make_record_manager"]
+__all__ = ["ChunkStore", "IndexMismatchError", "StoreUnavailableError", "make_chroma_client", "make_record_manager"]
 
 _MODEL_KEY = "embedding_model"
 _DIMENSION_KEY = "embedding_dimension"
@@ -32,6 +32,10 @@ class IndexMismatchError(Exception):
     """The stored index was built with another embedding model than the one configured."""
 
 
+class StoreUnavailableError(Exception):
+    """The Chroma server named in the settings cannot be reached."""
+
+
 def make_chroma_client(settings: Settings) -> chromadb.ClientAPI:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -39,12 +43,18 @@ def make_chroma_client(settings: Settings) -> chromadb.ClientAPI:
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
     if settings.chroma_url:
         url = urlparse(settings.chroma_url)
-        return chromadb.HttpClient(
-            host=url.hostname or "127.0.0.1",
-            port=url.port or (443 if url.scheme == "https" else 8000),
-            ssl=url.scheme == "https",
-            settings=chroma_settings,
-        )
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname or "127.0.0.1",
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        except (ValueError, ConnectionError, OSError) as error:  # chromadb says ValueError("Could not connect ...")
+            raise StoreUnavailableError(
+                f"cannot reach the Chroma server at {settings.chroma_url} ({error}); start it with "
+                "`chroma run --host 127.0.0.1 --port ...` or unset ASSISTANT_CHROMA_URL for the embedded store"
+            ) from error
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 

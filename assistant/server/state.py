@@ -37,7 +37,7 @@ class AssistantState:
     def _load(self) -> None:
         from assistant.llm import LLMUnavailableError
         from assistant.retrieval import IndexMissingError
-        from ingest.store import IndexMismatchError
+        from ingest.store import IndexMismatchError, StoreUnavailableError
 
         try:
             self.service = self.factory(self.settings)
@@ -45,7 +45,7 @@ class AssistantState:
             log.info("assistant ready: backend %s, %d chunks", self.service.backend, self.service.retriever.chunk_count)
         except IndexMissingError:
             self.reason = "no index: run `assistant ingest` (or `make run`) first"
-        except (IndexMismatchError, LLMUnavailableError) as error:
+        except (IndexMismatchError, LLMUnavailableError, StoreUnavailableError) as error:
             self.reason = str(error)
         except Exception as error:  # the server stays up and says why it is not ready
             log.exception("loading the assistant failed")

@@ -1,0 +1,128 @@
+"""Write the evaluation report: report.md, report.json and a PNG chart by category."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+from evals.runner import SuiteResult
+from evals.thresholds import Verdict
+
+__all__ = ["write_report"]
+
+_CATEGORIES = ["gold", "paraphrase", "follow_up", "out_of_scope", "injection"]
+
+
+def _by_category(suite: SuiteResult) -> dict[str, dict[str, float]]:
+    groups = defaultdict(list)
+    for result in suite.cases:
+        groups[result.case.category].append(result)
+    table = {}
+    for category in _CATEGORIES:
+        results = groups.get(category, [])
+        if not results:
+            continue
+        in_scope = results[0].case.in_scope is True
+        table[category] = {
+            "cases": len(results),
+            "pass_rate": sum(r.passed for r in results) / len(results),
+            "key_point_recall": sum(r.key_point_recall for r in results) / len(results) if in_scope else None,
+            "citation_accuracy": sum(r.cited_expected for r in results) / len(results) if in_scope else None,
+        }
+    return table
+
+
+def _chart(table: dict[str, dict[str, float]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display on CI
+    import matplotlib.pyplot as plt
+
+    categories = list(table)
+    series = [("pass_rate", "pass rate"), ("key_point_recall", "key-point recall"), ("citation_accuracy", "citation accuracy")]
+    width = 0.26
+    fig, ax = plt.subplots(figsize=(8, 4), dpi=100)
+    for offset, (key, label) in enumerate(series):
+        values = [table[c][key] if table[c][key] is not None else 0 for c in categories]
+        ax.bar([i + (offset - 1) * width for i in range(len(categories))], values, width, label=label)
+    ax.set_xticks(range(len(categories)), [f"{c}\n(n={table[c]['cases']})" for c in categories])
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("share")
+    ax.set_title("Evaluation by question category")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def write_report(suite: SuiteResult, verdicts: list[Verdict], folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    table = _by_category(suite)
+    _chart(table, folder / "metrics_by_category.png")
+    rows = [
+        {
+            "id": r.case.id,
+            "category": r.case.category,
+            "question": r.case.question,
+            "history": r.case.history,
+            "expected_sections": r.case.sections,
+            "retrieved_sections": r.retrieved_sections,
+            "cited_sections": r.cited_sections,
+            "abstained": r.answer.abstained,
+            "answer": r.answer.answer,
+            "origins": [s.origin for s in r.answer.sentences],
+            "key_point_recall": r.key_point_recall,
+            "contradictions": r.contradictions,
+            "similarity": r.similarity,
+            "passed": r.passed,
+            "why": r.why,
+            "timings_ms": r.answer.timings_ms.model_dump(),
+        }
+        for r in suite.cases
+    ]
+    (folder / "report.json").write_text(
+        json.dumps(
+            {
+                "backend": suite.backend,
+                "metrics": suite.metrics,
+                "thresholds": [v.__dict__ for v in verdicts],
+                "by_category": table,
+                "cases": rows,
+            },
+            indent=2,
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    lines = [
+        "# Evaluation report",
+        "",
+        f"Backend: `{suite.backend}` · {len(suite.cases)} questions · "
+        f"{sum(r.passed for r in suite.cases)} passed",
+        "",
+        "## Metrics",
+        "",
+        "| metric | value | threshold | status |",
+        "| --- | --- | --- | --- |",
+    ]
+    checked = {v.metric: v for v in verdicts}
+    for metric, value in suite.metrics.items():
+        verdict = checked.get(metric)
+        status = "" if verdict is None else verdict.status + (f" ({verdict.note})" if verdict.note else "")
+        lines.append(f"| {metric} | {value:g} | {verdict.bar if verdict else ''} | {status} |")
+    lines += ["", "![metrics by category](metrics_by_category.png)", "", "## Questions", ""]
+    lines += ["| id | question | expected section | cited sections | result |", "| --- | --- | --- | --- | --- |"]
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    for r in suite.cases:
+        expected = "; ".join(r.case.sections) or ("(abstain)" if r.case.in_scope is False else "")
+        cited = "(abstained)" if r.answer.abstained else "; ".join(r.cited_sections)
+        question = r.case.question if not r.case.history else f"{' → '.join(r.case.history)} → {r.case.question}"
+        verdict = ("pass" if r.passed else "**FAIL**") + f": {r.why}"
+        lines.append(f"| {r.case.id} | {cell(question)} | {cell(expected)} | {cell(cited)} | {cell(verdict)} |")
+    path = folder / "report.md"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

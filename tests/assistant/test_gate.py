@@ -1,0 +1,42 @@
+import threading
+import time
+
+import pytest
+
+from assistant.gate import Busy, GenerationGate, QueueTimeout
+
+
+def test_one_turn_at_a_time_a_bounded_line_and_a_time_limit():
+    gate = GenerationGate(max_waiting=1, wait_timeout_s=0.2, retry_after_s=3)
+    running = gate.enter()
+    waiting = gate.admit()
+    with pytest.raises(Busy) as busy:
+        gate.admit()
+    assert busy.value.retry_after_s == 3
+    with pytest.raises(QueueTimeout):
+        waiting.wait()
+    assert gate.admitted == 1  # the one that gave up left the line
+    threading.Timer(0.05, running.release).start()
+    later = gate.admit()
+    later.wait()  # gets the turn once the running one is done
+    later.release()
+    later.release()  # idempotent
+    assert gate.admitted == 0
+
+
+def test_without_limits_everyone_waits_their_turn():
+    gate = GenerationGate()
+    order = []
+
+    def work(n):
+        ticket = gate.enter()
+        order.append(n)
+        time.sleep(0.01)
+        ticket.release()
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(order) == list(range(5)) and gate.admitted == 0

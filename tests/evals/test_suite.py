@@ -1,0 +1,51 @@
+"""The evaluation suite in CI: the embedded backend over the real index, against the
+thresholds; and the same numbers when it runs twice."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.llm import build_chat_model
+from assistant.settings import Settings
+from evals.dataset import load_cases
+from evals.suite import evaluate
+
+pytestmark = pytest.mark.integration
+LATENCY = "latency_"
+
+
+def quality(metrics: dict) -> dict:
+    return {k: v for k, v in metrics.items() if not k.startswith(LATENCY)}
+
+
+def embedded_service(make_service):
+    model = build_chat_model(Settings(_env_file=None, llm_backend="embedded"))
+    return make_service(model, backend="embedded:SmolLM2-135M-Instruct.Q4_1", llm_timeout_s=120)
+
+
+def test_embedded_backend_meets_the_thresholds(make_service, index_settings, tmp_path):
+    result = evaluate(embedded_service(make_service), "embedded", index_settings.cleaned_dir, tmp_path / "report")
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    assert (tmp_path / "report" / "metrics_by_category.png").stat().st_size > 1000
+    assert "| metric | value | threshold | status |" in result.report.read_text()
+    assert len(report["cases"]) == len(load_cases())
+    assert not result.blocking, "below threshold: " + "; ".join(
+        f"{v.metric}={v.value} ({v.bar})" for v in result.blocking
+    ) + f" — see {result.report}"
+
+
+def test_same_numbers_twice(make_service, index_settings, tmp_path):
+    """Deterministic: the extractive suite in full, and the embedded model on a sample,
+    each from a fresh model, give identical quality numbers."""
+    first = evaluate(make_service(), "extractive", index_settings.cleaned_dir, tmp_path / "a")
+    second = evaluate(make_service(), "extractive", index_settings.cleaned_dir, tmp_path / "b")
+    assert quality(first.suite.metrics) == quality(second.suite.metrics)
+
+    sample = [c for c in load_cases() if c.category in ("gold", "follow_up")][:4]
+    runs = [
+        evaluate(embedded_service(make_service), "embedded", index_settings.cleaned_dir, tmp_path / f"e{i}", sample)
+        for i in range(2)
+    ]
+    assert [r.answer.answer for r in runs[0].suite.cases] == [r.answer.answer for r in runs[1].suite.cases]
