@@ -21,7 +21,7 @@ from assistant.rewrite import Turn
 from assistant.service import AnswerService, QuestionError
 from ui.render import CSS, render_answer, render_error, render_partial
 
-__all__ = ["CSS", "DEFAULT_EXAMPLES", "ServiceProvider", "build_ui", "example_questions"]
+__all__ = ["CSS", "DEFAULT_EXAMPLES", "ServiceProvider", "build_ui", "example_questions", "respond"]
 
 # Returns the loaded service, or None and the reason it is not there yet.
 ServiceProvider = Callable[[], tuple[AnswerService | None, str]]
@@ -56,59 +56,72 @@ def _history(messages: list[dict]) -> list[Turn]:
     return [Turn(role="user", content=str(m["content"])) for m in messages if m.get("role") == "user"]
 
 
-def _asking(respond: Callable, text: str) -> Callable:
-    """An example button's handler: ask its question (a generator, so the answer streams)."""
+def respond(
+    provider: ServiceProvider, question: str, messages: list[dict]
+) -> Iterator[tuple[list[dict], str, str]]:
+    """One chat turn: (messages, cleared textbox, status) as the answer streams in.
 
-    def ask(messages: list[dict]) -> Iterator[tuple[list[dict], str, str]]:
-        yield from respond(text, messages)
+    Any failure ends as a friendly message in the chat, never a traceback."""
+    messages = list(messages or [])
+    service, reason = provider()
+    asked = " ".join((question or "").split())
+    if not asked:
+        yield messages, "", _status(service, reason)
+        return
+    history = _history(messages)
+    messages.append({"role": "user", "content": asked})
+    if service is None:
+        messages.append({"role": "assistant", "content": render_error(f"The assistant is not ready yet: {reason}")})
+        yield messages, "", _status(service, reason)
+        return
+    messages.append({"role": "assistant", "content": render_partial("…")})
+    yield messages, "", _status(service, reason)
+    prefix = f"cite-{next(_answer_ids)}"
+    streamed = ""
+    try:
+        for event in service.stream(asked, history):
+            if event.event == "token":
+                streamed += event.text
+                messages[-1] = {"role": "assistant", "content": render_partial(streamed)}
+                yield messages, "", _status(service, reason)
+            elif event.answer is not None:
+                chunks = {
+                    c.chunk_id: (d.page_content, int(d.metadata["start"]))
+                    for c in event.answer.citations
+                    if (d := service.retriever.documents.get(c.chunk_id)) is not None
+                }
+                messages[-1] = {"role": "assistant", "content": render_answer(event.answer, prefix, chunks)}
+                yield messages, "", _status(service, reason, event.answer.timings_ms.total)
+    except Busy as error:
+        messages[-1] = {"role": "assistant", "content": render_error(f"The assistant is busy: {error}.")}
+        yield messages, "", _status(service, reason)
+    except (QueueTimeout, QuestionError) as error:
+        messages[-1] = {"role": "assistant", "content": render_error(f"Sorry: {error}.")}
+        yield messages, "", _status(service, reason)
+    except Exception as error:  # a backend that is down: say so in the chat, not a red traceback
+        message = f"Sorry, something went wrong while answering ({type(error).__name__}). Please try again."
+        messages[-1] = {"role": "assistant", "content": render_error(message)}
+        yield messages, "", _status(service, reason)
 
-    return ask
+
+def _asking(provider: ServiceProvider, text: str | None = None) -> Callable:
+    """A chat handler: for the textbox (question from the input) or an example button (its
+    own question). A generator, so the answer streams."""
+
+    if text is None:
+
+        def ask_typed(question: str, messages: list[dict]) -> Iterator[tuple[list[dict], str, str]]:
+            yield from respond(provider, question, messages)
+
+        return ask_typed
+
+    def ask_example(messages: list[dict]) -> Iterator[tuple[list[dict], str, str]]:
+        yield from respond(provider, text, messages)
+
+    return ask_example
 
 
 def build_ui(provider: ServiceProvider, examples: list[str]) -> gr.Blocks:
-
-    def respond(question: str, messages: list[dict]) -> Iterator[tuple[list[dict], str, str]]:
-        messages = list(messages or [])
-        service, reason = provider()
-        asked = " ".join((question or "").split())
-        if not asked:
-            yield messages, "", _status(service, reason)
-            return
-        history = _history(messages)
-        messages.append({"role": "user", "content": asked})
-        if service is None:
-            messages.append({"role": "assistant", "content": render_error(f"The assistant is not ready yet: {reason}")})
-            yield messages, "", _status(service, reason)
-            return
-        messages.append({"role": "assistant", "content": render_partial("…")})
-        yield messages, "", _status(service, reason)
-        prefix = f"cite-{next(_answer_ids)}"
-        streamed = ""
-        try:
-            for event in service.stream(asked, history):
-                if event.event == "token":
-                    streamed += event.text
-                    messages[-1] = {"role": "assistant", "content": render_partial(streamed)}
-                    yield messages, "", _status(service, reason)
-                elif event.answer is not None:
-                    chunks = {
-                        c.chunk_id: (d.page_content, int(d.metadata["start"]))
-                        for c in event.answer.citations
-                        if (d := service.retriever.documents.get(c.chunk_id)) is not None
-                    }
-                    messages[-1] = {"role": "assistant", "content": render_answer(event.answer, prefix, chunks)}
-                    yield messages, "", _status(service, reason, event.answer.timings_ms.total)
-        except Busy as error:
-            messages[-1] = {"role": "assistant", "content": render_error(f"The assistant is busy: {error}.")}
-            yield messages, "", _status(service, reason)
-        except (QueueTimeout, QuestionError) as error:
-            messages[-1] = {"role": "assistant", "content": render_error(f"Sorry: {error}.")}
-            yield messages, "", _status(service, reason)
-        except Exception as error:  # a backend that is down: say so in the chat, not a red traceback
-            message = f"Sorry, something went wrong while answering ({type(error).__name__}). Please try again."
-            messages[-1] = {"role": "assistant", "content": render_error(message)}
-            yield messages, "", _status(service, reason)
-
     def ask_api(question: str) -> dict:
         """One question, the whole answer object (for gradio_client and scripts)."""
         service, reason = provider()
@@ -150,10 +163,10 @@ def build_ui(provider: ServiceProvider, examples: list[str]) -> gr.Blocks:
         status = gr.Markdown(_status(*provider()), elem_id="status")
 
         outputs = [chatbot, question, status]
-        question.submit(respond, [question, chatbot], outputs, api_name=False)
-        send.click(respond, [question, chatbot], outputs, api_name=False)
+        question.submit(_asking(provider), [question, chatbot], outputs, api_name=False)
+        send.click(_asking(provider), [question, chatbot], outputs, api_name=False)
         for button, text in zip(example_buttons, examples, strict=True):
-            button.click(_asking(respond, text), [chatbot], outputs, api_name=False)
+            button.click(_asking(provider, text), [chatbot], outputs, api_name=False)
         clear.click(lambda: ([], "", _status(*provider())), None, outputs, api_name=False)
         blocks.load(lambda: _status(*provider()), None, status, api_name=False)
         gr.api(ask_api, api_name="ask")

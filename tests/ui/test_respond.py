@@ -1,0 +1,67 @@
+"""The chat handler without a browser: what each turn puts in the chat."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.gate import Busy
+from assistant.service import AnswerService
+from ui.app import respond
+
+pytestmark = pytest.mark.integration
+
+
+def last_turn(provider, question, messages=()):
+    *_, (messages, textbox, status) = respond(provider, question, list(messages))
+    return messages, textbox, status
+
+
+def test_an_answer_ends_with_cards_and_the_status_shows_its_time(make_service):
+    service = make_service()
+    messages, textbox, status = last_turn(lambda: (service, ""), "Do staff engineers only write code?")
+    assert [m["role"] for m in messages] == ["user", "assistant"]
+    assert "cite-card" in messages[-1]["content"] and textbox == ""
+    assert "last answer" in status and "passages indexed" in status
+
+
+def test_a_follow_up_uses_the_chat_history(retriever):
+    seen = []
+
+    class Recording(AnswerService):
+        def stream(self, question, history=(), top_k=None):
+            seen.append([t.content for t in history])
+            yield from super().stream(question, history, top_k)
+
+    service = Recording(retriever, None, backend="extractive")
+    first, _, _ = last_turn(lambda: (service, ""), "What are the top skills of a staff engineer?")
+    second, _, _ = last_turn(lambda: (service, ""), "What about managers?", first)
+    assert seen == [[], ["What are the top skills of a staff engineer?"]]
+    assert len(second) == 4 and 'data-abstained="false"' in second[-1]["content"]
+
+
+def test_not_ready_busy_and_broken_backends_are_friendly_messages(make_service, retriever):
+    messages, _, status = last_turn(lambda: (None, "no index: run `assistant ingest`"), "Hello?")
+    assert "not ready yet" in messages[-1]["content"] and "Not ready" in status
+
+    class BusyService(AnswerService):
+        def stream(self, *args, **kwargs):
+            raise Busy(5)
+            yield  # pragma: no cover
+
+    class BrokenService(AnswerService):
+        def stream(self, question, history=(), top_k=None):
+            yield from list(super().stream(question, history, top_k))[:1]
+            raise ConnectionError("backend down")
+
+    busy = BusyService(retriever, None, backend="x")
+    messages, _, _ = last_turn(lambda: (busy, ""), "Do staff engineers only write code?")
+    assert 'data-error="true"' in messages[-1]["content"] and "busy" in messages[-1]["content"]
+    broken = BrokenService(retriever, None, backend="x")
+    messages, _, _ = last_turn(lambda: (broken, ""), "Do staff engineers only write code?")
+    assert "something went wrong" in messages[-1]["content"] and "Traceback" not in messages[-1]["content"]
+
+
+def test_an_empty_question_adds_nothing(make_service):
+    service = make_service()
+    messages, _, _ = last_turn(lambda: (service, ""), "   ")
+    assert messages == []
