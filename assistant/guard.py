@@ -13,6 +13,7 @@ out of reach on this machine (the only local model is the one being checked).
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from collections import OrderedDict
@@ -126,7 +127,7 @@ class EvidenceCache:
             found.append(Evidence(-1, passage.text[a:b], passage.start + a, passage.start + b, label=label))
             if not label:
                 body.append((a, b))
-        for (a, _), (_, d) in zip(body, body[1:]):
+        for (a, _), (_, d) in itertools.pairwise(body):
             found.append(Evidence(-1, passage.text[a:d], passage.start + a, passage.start + d, single=False))
         return found
 

@@ -10,6 +10,7 @@ measures the threshold on questions it was not chosen with.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,7 @@ def calibrate(best_score, questions: list[tuple[str, bool]]) -> Calibration:
     """best_score: question -> evidence score (AnswerService.evidence)."""
     scores = [(q, inside, best_score(q)) for q, inside in questions]
     values = sorted({s for _, _, s in scores})
-    candidates = [(a + b) / 2 for a, b in zip(values, values[1:])] or values
+    candidates = [(a + b) / 2 for a, b in itertools.pairwise(values)] or values
 
     def quality(threshold: float) -> tuple[float, float]:
         inside = [s for _, i, s in scores if i]

@@ -86,7 +86,7 @@ def _read_sidecar(path: Path, source: str) -> dict[str, str]:
     try:
         data = json.loads(sidecar.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise CorpusFileError(source, f"its metadata file {sidecar.name} is not valid JSON ({error})")
+        raise CorpusFileError(source, f"its metadata file {sidecar.name} is not valid JSON ({error})") from None
     if not isinstance(data, dict):
         raise CorpusFileError(source, f"its metadata file {sidecar.name} must hold a JSON object")
     return {str(key).lower(): str(value) for key, value in data.items() if value is not None}
@@ -101,15 +101,15 @@ def load_file(path: Path, corpus_dir: Path) -> LoadedFile:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise CorpusFileError(source, "file not found")
+        raise CorpusFileError(source, "file not found") from None
     except OSError as error:
-        raise CorpusFileError(source, f"cannot be read ({error.strerror or error})")
+        raise CorpusFileError(source, f"cannot be read ({error.strerror or error})") from None
     if b"\x00" in raw:
         raise CorpusFileError(source, "looks like a binary file, not text")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise CorpusFileError(source, f"is not UTF-8 text (bad byte at position {error.start})")
+        raise CorpusFileError(source, f"is not UTF-8 text (bad byte at position {error.start})") from None
     if not text.strip():
         raise CorpusFileError(source, "is empty")
     parsed = parser(text)

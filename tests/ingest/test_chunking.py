@@ -1,3 +1,4 @@
+import itertools
 import re
 
 import pytest
@@ -34,7 +35,7 @@ def test_no_sentence_is_lost_at_a_chunk_border(chunk_size, overlap):
 def test_split_chunks_overlap():
     document = prepared(300, 80)
     ordered = document.chunks
-    same_section = [(a, b) for a, b in zip(ordered, ordered[1:]) if a.metadata["section"] == b.metadata["section"]]
+    same_section = [(a, b) for a, b in itertools.pairwise(ordered) if a.metadata["section"] == b.metadata["section"]]
     assert same_section
     # Overlap is made of whole sentences up to chunk_overlap characters, so not every border has one.
     assert any(b.metadata["start"] < a.metadata["end"] for a, b in same_section)
