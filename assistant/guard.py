@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from assistant.retrieval import Passage
 from assistant.text import negation_count, sentence_spans, terms
+from assistant.vectors import dot as _dot
 
 __all__ = ["Evidence", "EvidenceCache", "Guard", "Verdict", "split_cited_sentences"]
 
@@ -43,11 +44,6 @@ _LEADING_MARKERS = re.compile(r"^(\s*\[\d{1,3}\])+")
 
 Vector = list[float]
 EmbedMany = Callable[[list[str]], list[Vector]]
-
-
-def _dot(a: Vector, b: Vector) -> float:
-    # The embedding model's vectors are normalised, so the dot product is the cosine.
-    return sum(x * y for x, y in zip(a, b, strict=True))
 
 
 def _flips(claim: str, evidence: str) -> bool:

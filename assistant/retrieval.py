@@ -19,6 +19,7 @@ from langchain_core.documents import Document
 from langchain_core.runnables import RunnableLambda
 
 from assistant.text import terms
+from assistant.vectors import cosine
 from ingest.store import ChunkStore
 
 __all__ = ["IndexMissingError", "Passage", "HybridRetriever"]
@@ -55,12 +56,6 @@ class Passage:
     @property
     def end(self) -> int:
         return int(self.metadata.get("end", 0))
-
-
-def _cosine(a: list[float], b: list[float]) -> float:
-    dot = sum(x * y for x, y in zip(a, b, strict=True))
-    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
-    return dot / norm if norm else 0.0
 
 
 class HybridRetriever:
@@ -122,7 +117,7 @@ class HybridRetriever:
 
     def similarity(self, query: str, chunk_ids: list[str]) -> dict[str, float]:
         vector = self.query_vector(query)
-        return {i: _cosine(vector, v) for i, v in self.chunk_vectors(chunk_ids).items()}
+        return {i: cosine(vector, v) for i, v in self.chunk_vectors(chunk_ids).items()}
 
     def best_score(self, query: str) -> float:
         """The evidence for answering at all: the cosine similarity of the nearest chunk."""

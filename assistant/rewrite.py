@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from assistant.text import STOPWORDS, terms, words
+from assistant.vectors import dot
 
 __all__ = ["Turn", "standalone_question"]
 
@@ -61,7 +62,7 @@ def standalone_question(
         spans = _phrases(previous)
         if spans:
             vectors = embed_many([topic] + [previous[a:b] for a, b in spans])
-            scores = [sum(x * y for x, y in zip(vectors[0], v, strict=True)) for v in vectors[1:]]
+            scores = [dot(vectors[0], v) for v in vectors[1:]]
             top = max(scores)
             # Among phrases nearly as close as the closest, take the longest: "staff engineer",
             # not "staff", is what "managers" stands in for.

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from assistant.answer import Answer
 from assistant.rewrite import Turn
 from assistant.service import AnswerService
+from assistant.vectors import dot
 from evals.dataset import Case
 from evals.metrics import (
     citation_accuracy,
@@ -55,10 +56,6 @@ class SuiteResult:
 
 def _plain(answer: Answer) -> str:
     return " ".join(s.text for s in answer.sentences) if answer.sentences else answer.answer
-
-
-def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
-    return sum(x * y for x, y in zip(a, b, strict=True))  # the bundled model's vectors are normalised
 
 
 def _citations_valid(answer: Answer, retrieved_ids: set[str], cleaned: Mapping[str, str]) -> bool:
@@ -119,11 +116,11 @@ def run_suite(
             texts = [s.text for s in answer.sentences] + [quotes[s.citations[0]] for s in answer.sentences]
             vectors = embed(texts)
             half = len(answer.sentences)
-            support = [round(_cosine(vectors[i], vectors[half + i]), 4) for i in range(half)]
+            support = [round(dot(vectors[i], vectors[half + i]), 4) for i in range(half)]
         similarity = None
         if case.reference and not answer.abstained:
             a, b = embed([plain, case.reference])
-            similarity = round(_cosine(a, b), 4)
+            similarity = round(dot(a, b), 4)
         result = CaseResult(
             case=case,
             answer=answer,

@@ -97,10 +97,6 @@ class ChunkStore:
         names = {getattr(c, "name", c) for c in self.client.list_collections()}
         return self.client.get_collection(self.collection_name) if self.collection_name in names else None
 
-    def exists(self) -> bool:
-        collection = self._existing()
-        return collection is not None and collection.count() > 0
-
     def check_model(self) -> None:
         """Raise IndexMismatchError when the stored index was built with another model."""
         collection = self._existing()
