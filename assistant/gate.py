@@ -10,19 +10,9 @@ from __future__ import annotations
 
 import threading
 
+from assistant.errors import Busy, QueueTimeout
+
 __all__ = ["Busy", "GenerationGate", "QueueTimeout", "Ticket"]
-
-
-class Busy(Exception):
-    """The line for the model is full."""
-
-    def __init__(self, retry_after_s: int) -> None:
-        super().__init__(f"the assistant is busy answering other questions; retry in {retry_after_s} s")
-        self.retry_after_s = retry_after_s
-
-
-class QueueTimeout(Exception):
-    """Waited too long for the model."""
 
 
 class Ticket:

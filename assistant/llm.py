@@ -17,16 +17,14 @@ from typing import TYPE_CHECKING
 
 from langchain_core.language_models import BaseChatModel
 
+from assistant.errors import LLMUnavailableError
+
 if TYPE_CHECKING:
     from assistant.settings import Settings
 
 __all__ = ["BUNDLED_GGUF", "LLMUnavailableError", "backend_label", "build_chat_model", "bundled_gguf_path"]
 
 BUNDLED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
-
-
-class LLMUnavailableError(Exception):
-    """The configured LLM cannot be used (missing file, bad settings)."""
 
 
 def bundled_gguf_path() -> Path:

@@ -18,6 +18,7 @@ from typing import Any
 from langchain_core.documents import Document
 from langchain_core.runnables import RunnableLambda
 
+from assistant.errors import IndexMissingError
 from assistant.text import terms
 from assistant.vectors import cosine
 from ingest.store import ChunkStore
@@ -26,10 +27,6 @@ __all__ = ["IndexMissingError", "Passage", "HybridRetriever"]
 
 _DENSE_WEIGHT, _KEYWORD_WEIGHT = 0.6, 0.4
 _OVERLAP_DUPLICATE = 0.5  # a chunk sharing more than half its span with a better one is dropped
-
-
-class IndexMissingError(Exception):
-    """There is nothing to retrieve from."""
 
 
 @dataclass(frozen=True)

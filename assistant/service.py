@@ -16,16 +16,17 @@ from collections.abc import Iterator, Sequence
 from langchain_core.language_models import BaseChatModel
 
 from assistant.answer import Answer, AnswerEvent, AnswerSentence, Citation, Timings
+from assistant.errors import QuestionError
 from assistant.gate import GenerationGate, Ticket
 from assistant.guard import Evidence, EvidenceCache, Guard, split_cited_sentences
 from assistant.prompting import answer_chain, format_passages
+from assistant.questions import MAX_QUESTION_CHARS, check_question
 from assistant.retrieval import HybridRetriever, Passage
 from assistant.rewrite import Turn, standalone_question
 from assistant.text import sentence_spans
 
 __all__ = ["MAX_QUESTION_CHARS", "AnswerService", "QuestionError"]
 
-MAX_QUESTION_CHARS = 2000
 MAX_MODEL_SENTENCES = 3
 MIN_SENTENCES = 2
 # A model whose first sentences all fail the guard has lost the thread: stop paying for it.
@@ -37,10 +38,6 @@ _REASONS = {
     "duplicate": "{n} repeated sentence(s) from the model were removed.",
     "off-topic": "{n} sentence(s) from the model were removed: true to the article, but from passages beside the question.",
 }
-
-
-class QuestionError(ValueError):
-    """The question cannot be answered as asked (empty, too long)."""
 
 
 class _GenerationFailed(Exception):
@@ -255,11 +252,7 @@ class AnswerService:
 
     @staticmethod
     def _check(question: str) -> str:
-        if not isinstance(question, str) or not question.strip():
-            raise QuestionError("the question is empty")
-        if len(question) > MAX_QUESTION_CHARS:
-            raise QuestionError(f"the question is longer than {MAX_QUESTION_CHARS} characters")
-        return " ".join(question.split())
+        return check_question(question)
 
     def _abstention(self, base: dict, passages: list[Passage], note: str) -> Answer:
         closest = list(dict.fromkeys(p.section for p in sorted(passages, key=lambda p: -p.score)))[:3]

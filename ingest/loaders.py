@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.blocks import ParsedText, parse_html, parse_markdown, parse_text
+from ingest.errors import CorpusFileError
 
 __all__ = [
     "SIDECAR_SUFFIX",
@@ -29,15 +30,6 @@ SUPPORTED_SUFFIXES = tuple(_PARSERS)
 # Metadata that cannot live in the file itself (the article is kept exactly as delivered)
 # sits beside it: career-paths.txt -> career-paths.meta.json.
 SIDECAR_SUFFIX = ".meta.json"
-
-
-class CorpusFileError(Exception):
-    """A corpus file that cannot be ingested; str() is the message shown to the user."""
-
-    def __init__(self, source: str, reason: str) -> None:
-        super().__init__(f"{source}: {reason}")
-        self.source = source
-        self.reason = reason
 
 
 @dataclass

@@ -15,6 +15,7 @@ from langchain_core.documents import Document
 from langchain_core.indexing import IndexingResult, RecordManager, index
 
 from ingest.embeddings import LazyEmbeddings
+from ingest.errors import IndexMismatchError, StoreUnavailableError
 
 if TYPE_CHECKING:
     import chromadb
@@ -26,14 +27,6 @@ __all__ = ["ChunkStore", "IndexMismatchError", "StoreUnavailableError", "make_ch
 
 _MODEL_KEY = "embedding_model"
 _DIMENSION_KEY = "embedding_dimension"
-
-
-class IndexMismatchError(Exception):
-    """The stored index was built with another embedding model than the one configured."""
-
-
-class StoreUnavailableError(Exception):
-    """The Chroma server named in the settings cannot be reached."""
 
 
 def make_chroma_client(settings: Settings) -> chromadb.ClientAPI:

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.answer import Citation
 from assistant.rewrite import Turn
-from assistant.service import MAX_QUESTION_CHARS
+from assistant.questions import MAX_QUESTION_CHARS
 
 __all__ = [
     "AskRequest",
