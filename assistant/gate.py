@@ -9,10 +9,13 @@ Abstentions and retrieval never come here.
 from __future__ import annotations
 
 import threading
+import time
 
 from assistant.errors import Busy, QueueTimeout
 
 __all__ = ["Busy", "GenerationGate", "QueueTimeout", "Ticket"]
+
+_POLL_S = 0.05
 
 
 class Ticket:
@@ -29,12 +32,23 @@ class Ticket:
         self._lock = threading.Lock()
         self.handed_over = False  # set when a worker thread took over the duty to release
 
-    def wait(self) -> None:
-        timeout = -1 if self._gate.wait_timeout_s is None else self._gate.wait_timeout_s
-        if not self._gate._slot.acquire(timeout=timeout):
-            self.release()
-            raise QueueTimeout(f"waited {self._gate.wait_timeout_s:g} s for the model without getting a turn; try again")
-        self._holding = True
+    def wait(self, cancel: threading.Event | None = None) -> bool:
+        """Wait for the turn: True once it is ours, False when ``cancel`` was set first (the
+        caller went away; the place in the line is given up). QueueTimeout past the limit."""
+        limit = self._gate.wait_timeout_s
+        deadline = None if limit is None else time.monotonic() + limit
+        while True:
+            # Short slices, so a caller that went away leaves the line at once.
+            left = _POLL_S if deadline is None else min(_POLL_S, max(deadline - time.monotonic(), 0.0))
+            if self._gate._slot.acquire(timeout=left):
+                self._holding = True
+                return True
+            if cancel is not None and cancel.is_set():
+                self.release()
+                return False
+            if deadline is not None and time.monotonic() >= deadline:
+                self.release()
+                raise QueueTimeout(f"waited {limit:g} s for the model without getting a turn; try again")
 
     def release(self) -> None:
         with self._lock:
@@ -50,11 +64,12 @@ class GenerationGate:
         self.wait_timeout_s = wait_timeout_s
         self.retry_after_s = retry_after_s
         self._slot = threading.Lock()
-        self._count = threading.Lock()
+        self._count = threading.Condition()
         self._admitted = 0  # running + waiting
 
     @property
     def admitted(self) -> int:
+        """Requests running or waiting for the model."""
         return self._admitted
 
     def admit(self) -> Ticket:
@@ -71,8 +86,14 @@ class GenerationGate:
         ticket.wait()
         return ticket
 
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until nobody runs or waits (True), or the timeout passes (False)."""
+        with self._count:
+            return self._count.wait_for(lambda: self._admitted == 0, timeout)
+
     def _leave(self, holding: bool) -> None:
         if holding:
             self._slot.release()
         with self._count:
             self._admitted -= 1
+            self._count.notify_all()

@@ -4,8 +4,8 @@ Each sentence the model writes is checked against the passage it cites: it must 
 in meaning to a sentence (or two adjacent sentences) of that passage, share most of its
 content words with it, and not flip its polarity ("you will lose" against "you won't
 lose"). A sentence that fails is removed; one that is supported by another retrieved
-passage than the one it names is re-cited to that passage. When too little survives,
-the article's own most relevant sentences are quoted instead, each with its citation.
+passage than the one it names is re-cited to that passage. What to quote instead when
+too little survives is assistant/quotes.py's job.
 
 Written by hand: LangChain has no sentence-level grounding check, and an LLM judge is
 out of reach on this machine (the only local model is the one being checked).
@@ -13,18 +13,14 @@ out of reach on this machine (the only local model is the one being checked).
 
 from __future__ import annotations
 
-import itertools
-import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.retrieval import Passage
-from assistant.text import negation_count, sentence_spans, terms
-from assistant.vectors import dot as _dot
+from assistant.evidence import Evidence, PassageEvidence, Vector
+from assistant.similarity import dot as _dot
+from assistant.text import negation_count, terms, words
 
-__all__ = ["Evidence", "EvidenceCache", "Guard", "Verdict", "split_cited_sentences"]
+__all__ = ["Guard", "Verdict"]
 
 # Thresholds for "supported". Measured on paraphrases and distortions of the article's
 # sentences (tests/assistant/test_guard.py holds the cases): a faithful paraphrase scores
@@ -36,14 +32,22 @@ DUPLICATE_SIMILARITY = 0.9
 # model likes to copy true but beside-the-point sentences from the other passages.
 RELEVANCE_MARGIN = 0.12
 MIN_CONTENT_WORDS = 3
-MIN_QUOTE_WORDS = 6
-POSITION_BONUS = 0.1
+# Words a finished statement does not end on: a sentence that stops at one of them (or at a
+# colon) announces a claim it never makes ("The top skills of a manager are: [2].").
+_DANGLING_WORDS = frozenset(
+    """a an the of to for and or but nor with are is was were be been being as by from in on at into than
+    that because like such including whose which who whom their our your my its""".split()
+)
+_DANGLING_PUNCTUATION = (":", ";", ",", "-", "–", "—", "(")
 
-_MARKER = re.compile(r"\s*\[(\d{1,3})\]")
-_LEADING_MARKERS = re.compile(r"^(\s*\[\d{1,3}\])+")
 
-Vector = list[float]
-EmbedMany = Callable[[list[str]], list[Vector]]
+def _is_fragment(sentence: str) -> bool:
+    """A sentence that does not state a whole claim: it ends on a colon or a function word."""
+    core = sentence.rstrip().rstrip(".!…").rstrip()
+    if not core or core.endswith(_DANGLING_PUNCTUATION):
+        return True
+    last = words(core)[-1:] or [""]
+    return last[0] in _DANGLING_WORDS
 
 
 def _flips(claim: str, evidence: str) -> bool:
@@ -54,107 +58,24 @@ def _flips(claim: str, evidence: str) -> bool:
     return (negation_count(claim) > 0) != (negation_count(evidence) > 0)
 
 
-def split_cited_sentences(text: str) -> list[tuple[str, list[int]]]:
-    """Model text -> [(sentence without markers, [marker numbers])].
-
-    Markers written after the full stop ("... skills. [1] Next") belong to the sentence
-    before them.
-    """
-    pieces = [text[a:b] for a, b in sentence_spans(text)]
-    sentences: list[tuple[str, list[int]]] = []
-    for piece in pieces:
-        leading = _LEADING_MARKERS.match(piece)
-        if leading and sentences:
-            sentences[-1][1].extend(int(n) for n in re.findall(r"\d+", leading.group(0)))
-            piece = piece[leading.end() :]
-        markers = [int(n) for n in _MARKER.findall(piece)]
-        bare = " ".join(_MARKER.sub("", piece).split())
-        bare = re.sub(r"\s+([.!?,;:])", r"\1", bare).strip()
-        if bare:
-            sentences.append((bare, markers))
-        elif markers and sentences:
-            sentences[-1][1].extend(markers)
-    return sentences
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """A sentence (or two adjacent ones) of a retrieved passage, with absolute offsets."""
-
-    passage: int  # index into the guard's passages
-    text: str
-    start: int
-    end: int
-    single: bool = True
-    label: bool = False  # a heading or question line: not a statement to cite
-
-
 @dataclass(frozen=True)
 class Verdict:
     accepted: bool
-    reason: str  # supported | re-cited | unsupported | off-topic | contradicts | filler | question | duplicate
+    reason: str  # supported | re-cited | unsupported | off-topic | contradicts | filler | fragment | question | duplicate
     evidence: Evidence | None = None
     similarity: float = 0.0
-
-
-class EvidenceCache:
-    """Sentence vectors per chunk, kept across questions: the same chunks come back often."""
-
-    def __init__(self, embed_many: EmbedMany, size: int = 512) -> None:
-        self.embed_many = embed_many
-        self._cache: OrderedDict[str, list[tuple[Evidence, Vector]]] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def _candidates(passage: Passage) -> list[Evidence]:
-        """Every sentence of the passage, and each two adjacent body sentences together.
-
-        Headings and a Q&A chunk's question line are kept, flagged: they show what a
-        passage is about (evidence for answering at all) but state nothing to cite.
-        """
-        labels = {p.strip().casefold() for p in passage.section.split(" > ")} | {
-            str(passage.metadata.get("question", "")).strip().casefold()
-        }
-        found: list[Evidence] = []
-        body: list[tuple[int, int]] = []
-        for a, b in sentence_spans(passage.text):
-            label = passage.text[a:b].strip().casefold() in labels
-            found.append(Evidence(-1, passage.text[a:b], passage.start + a, passage.start + b, label=label))
-            if not label:
-                body.append((a, b))
-        for (a, _), (_, d) in itertools.pairwise(body):
-            found.append(Evidence(-1, passage.text[a:d], passage.start + a, passage.start + d, single=False))
-        return found
-
-    def get(self, passage: Passage) -> list[tuple[Evidence, Vector]]:
-        with self._lock:
-            if passage.chunk_id in self._cache:
-                self._cache.move_to_end(passage.chunk_id)
-                return self._cache[passage.chunk_id]
-        candidates = self._candidates(passage)
-        vectors = self.embed_many([c.text for c in candidates]) if candidates else []
-        pairs = list(zip(candidates, vectors, strict=True))
-        with self._lock:
-            self._cache[passage.chunk_id] = pairs
-            while len(self._cache) > self._size:
-                self._cache.popitem(last=False)
-        return pairs
 
 
 class Guard:
     """Checks one answer's sentences against the passages retrieved for it."""
 
-    def __init__(self, passages: list[Passage], cache: EvidenceCache, idf: Callable[[str], float]) -> None:
-        self.passages = passages
-        self.embed_many = cache.embed_many
+    def __init__(self, evidence: PassageEvidence, idf: Callable[[str], float]) -> None:
+        self.passages = evidence.passages
+        self.evidence = evidence.by_passage
+        self.embed_many = evidence.embed_many
         self.idf = idf
-        top = max((p.score for p in passages), default=0.0)
-        self.relevant = [i for i, p in enumerate(passages) if p.score >= top - RELEVANCE_MARGIN]
-        self.evidence = [
-            [(Evidence(i, e.text, e.start, e.end, e.single, e.label), v) for e, v in cache.get(p)]
-            for i, p in enumerate(passages)
-        ]
+        top = max((p.score for p in self.passages), default=0.0)
+        self.relevant = [i for i, p in enumerate(self.passages) if p.score >= top - RELEVANCE_MARGIN]
         self._accepted: list[Vector] = []
 
     def _word_share(self, content: set[str], evidence: Evidence) -> float:
@@ -174,16 +95,11 @@ class Guard:
         ]
         return sorted(scored, key=lambda item: -item[0])
 
-    def best_sentence(self, vector: Vector) -> float:
-        """The closest single sentence (headings and question lines included) to a question."""
-        return max(
-            (_dot(vector, v) for candidates in self.evidence for e, v in candidates if e.single),
-            default=0.0,
-        )
-
     def check(self, sentence: str, markers: list[int]) -> Verdict:
         if sentence.rstrip().endswith("?"):
             return Verdict(False, "question")
+        if _is_fragment(sentence):
+            return Verdict(False, "fragment")
         content = terms(sentence)
         if len(content) < MIN_CONTENT_WORDS:
             return Verdict(False, "filler")
@@ -221,38 +137,3 @@ class Guard:
         for candidate, vector in self.evidence[evidence.passage]:
             if (candidate.start, candidate.end) == (evidence.start, evidence.end):
                 self._accepted.append(vector)
-
-    def quotes(self, question: str, count: int, exclude: list[Evidence]) -> list[Evidence]:
-        """The article's own sentences that best answer the question.
-
-        They come from the passage closest to the question first (a Q&A answer, or the
-        section that defines the term asked about), then from the next ones if needed.
-        """
-        question_vector = self.embed_many([question])[0]
-        taken = [(e.start, e.end) for e in exclude]
-        chosen: list[Evidence] = []
-        for index in sorted(range(len(self.passages)), key=lambda i: -self.passages[i].score):
-            body = [
-                (evidence, vector)
-                for evidence, vector in self.evidence[index]
-                if evidence.single and not evidence.label and not evidence.text.rstrip().endswith("?")
-            ]
-            # A direct answer comes first: in a Q&A pair or a section the opening sentences
-            # carry it ("It depends. In an engineering-driven company ..."), so they get a
-            # small head start over later, merely similar ones.
-            ranked = sorted(
-                (
-                    (_dot(question_vector, vector) + POSITION_BONUS * (len(body) - order) / len(body), evidence)
-                    for order, (evidence, vector) in enumerate(body)
-                    if len(evidence.text.split()) >= MIN_QUOTE_WORDS
-                ),
-                key=lambda item: -item[0],
-            )
-            for _score, evidence in ranked:
-                if len(chosen) == count:
-                    break
-                if any(evidence.start < end and start < evidence.end for start, end in taken):
-                    continue
-                chosen.append(evidence)
-                taken.append((evidence.start, evidence.end))
-        return sorted(chosen, key=lambda e: (-self.passages[e.passage].score, e.start))

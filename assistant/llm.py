@@ -84,6 +84,8 @@ def build_chat_model(settings: Settings) -> BaseChatModel | None:
         api_key=settings.llm_api_key or "not-needed",  # local servers take any key
         temperature=0.0,
         max_tokens=settings.llm_max_tokens,
+        # The LLM's turn as a whole is bounded by llm_timeout_s (assistant/generation.py); a
+        # retry would hold the model line for a second timeout while the user waits.
         timeout=settings.llm_timeout_s,
-        max_retries=1,
+        max_retries=0,
     )

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from langchain_core.language_models import BaseChatModel
-from langchain_core.output_parsers import StrOutputParser
+from langchain_core.messages import BaseMessage
 from langchain_core.prompts import ChatPromptTemplate
-from langchain_core.runnables import Runnable
 
 from assistant.retrieval import Passage
 
-__all__ = ["ANSWER_PROMPT", "answer_chain", "format_passages"]
+__all__ = ["ANSWER_PROMPT", "answer_messages", "format_passages"]
 
 SYSTEM = """You answer questions about careers using only the numbered passages of an article.
 Rules you always follow:
@@ -33,6 +31,6 @@ def format_passages(passages: list[Passage]) -> str:
     return "\n\n".join(f"[{i}] ({p.section})\n{p.text}" for i, p in enumerate(passages, start=1))
 
 
-def answer_chain(llm: BaseChatModel) -> Runnable:
-    """LCEL: {passages, question} -> prompt -> chat model -> text."""
-    return ANSWER_PROMPT | llm | StrOutputParser()
+def answer_messages(passages: list[Passage], question: str) -> list[BaseMessage]:
+    """The chat messages for the model: the rules, then the numbered passages and the question."""
+    return ANSWER_PROMPT.format_messages(passages=format_passages(passages), question=question)

@@ -20,7 +20,7 @@ from langchain_core.runnables import RunnableLambda
 
 from assistant.errors import IndexMissingError
 from assistant.text import terms
-from assistant.vectors import cosine
+from assistant.similarity import cosine
 from ingest.store import ChunkStore
 
 __all__ = ["IndexMissingError", "Passage", "HybridRetriever"]

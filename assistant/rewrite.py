@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from assistant.text import STOPWORDS, terms, words
-from assistant.vectors import dot
+from assistant.similarity import dot
 
 __all__ = ["Turn", "standalone_question"]
 

@@ -118,10 +118,6 @@ class Settings(BaseSettings):
         return self.data_dir / "chroma"
 
     @property
-    def record_db(self) -> Path:
-        return self.data_dir / "records.sqlite"
-
-    @property
     def cleaned_dir(self) -> Path:
         """Where each cleaned document is kept, so citation offsets can be checked by anyone."""
         return self.data_dir / "cleaned"

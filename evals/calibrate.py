@@ -61,13 +61,11 @@ def calibrate(best_score, questions: list[tuple[str, bool]]) -> Calibration:
 
 
 def main() -> None:
-    from assistant.retrieval import HybridRetriever
-    from assistant.service import AnswerService
+    from assistant.composition import build_service
     from assistant.settings import get_settings
-    from ingest.wiring import build_store
 
     settings = get_settings()
-    service = AnswerService(HybridRetriever(build_store(settings)), None, backend="extractive", top_k=settings.top_k)
+    service = build_service(settings, with_llm=False, warm_up=False)
     result = calibrate(service.evidence, load_questions())
     for question, inside, score in sorted(result.scores, key=lambda row: row[2]):
         print(f"{score:.3f}  {'in ' if inside else 'out'}  {question}")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from assistant.answer import Answer
 from assistant.rewrite import Turn
 from assistant.service import AnswerService
-from assistant.vectors import dot
+from assistant.similarity import dot
 from evals.dataset import Case
 from evals.metrics import (
     citation_accuracy,

@@ -42,7 +42,6 @@ def evaluate(
     cases: list[Case] | None = None,
     progress: Callable[[Case], None] | None = None,
 ) -> Evaluation:
-    embed = service.retriever.store.embeddings.embed_documents
-    suite = run_suite(service, cases or load_cases(), cleaned_texts(cleaned_dir), embed, progress)
+    suite = run_suite(service, cases or load_cases(), cleaned_texts(cleaned_dir), service.embed, progress)
     verdicts = check(suite.metrics, backend_kind)
     return Evaluation(suite, verdicts, write_report(suite, verdicts, report_dir))

@@ -1,22 +1,7 @@
-"""From article files to chunks in Chroma: load, clean, structure, chunk, embed, store.
+"""From article files to chunks in Chroma: load, clean, structure, chunk, embed and store."""
 
-The public names are imported lazily, so `import ingest.cleaning` stays light.
-"""
+from ingest.errors import CorpusFileError, IndexMismatchError, StoreUnavailableError
+from ingest.pipeline import IngestReport, Ingestor
+from ingest.store import ChunkStore
 
-from importlib import import_module
-
-__all__ = ["ChunkStore", "IndexMismatchError", "IngestReport", "Ingestor", "build_store"]
-
-_HOMES = {
-    "ChunkStore": "ingest.store",
-    "IndexMismatchError": "ingest.store",
-    "IngestReport": "ingest.pipeline",
-    "Ingestor": "ingest.pipeline",
-    "build_store": "ingest.wiring",
-}
-
-
-def __getattr__(name: str):
-    if name in _HOMES:
-        return getattr(import_module(_HOMES[name]), name)
-    raise AttributeError(f"module 'ingest' has no attribute {name!r}")
+__all__ = ["ChunkStore", "CorpusFileError", "IndexMismatchError", "IngestReport", "Ingestor", "StoreUnavailableError"]

@@ -38,7 +38,6 @@ class FileResult:
     status: str  # "added", "changed", "unchanged", "removed" or "failed"
     chunks: int = 0
     added: int = 0
-    updated: int = 0
     removed: int = 0
     unchanged: int = 0
     error: str = ""
@@ -48,7 +47,6 @@ class FileResult:
 class IngestReport:
     files: list[FileResult] = field(default_factory=list)
     seconds: float = 0.0
-    orphans_removed: int = 0
 
     @property
     def failed(self) -> list[FileResult]:
@@ -56,7 +54,7 @@ class IngestReport:
 
     @property
     def writes(self) -> int:
-        return self.orphans_removed + sum(f.added + f.updated + f.removed for f in self.files)
+        return sum(f.added + f.removed for f in self.files)
 
     def total(self, name: str) -> int:
         return sum(getattr(f, name) for f in self.files)
@@ -123,33 +121,29 @@ class Ingestor:
         try:
             for document in documents:
                 before = embedded
-                result = self.store.index(document.source, document.chunks)
+                synced = self.store.sync_source(document.source, document.chunks)
                 progress.advance(len(document.chunks) - (embedded - before))
                 self._save_cleaned(document)
-                wrote = result["num_added"] + result["num_updated"] + result["num_deleted"]
-                status = "unchanged" if not wrote else ("changed" if stored.get(document.source) else "added")
+                status = "unchanged" if not synced.writes else ("changed" if stored.get(document.source) else "added")
                 report.files.append(
                     FileResult(
                         document.source,
                         status,
                         chunks=len(document.chunks),
-                        added=result["num_added"],
-                        updated=result["num_updated"],
-                        removed=result["num_deleted"],
-                        unchanged=result["num_skipped"],
+                        added=synced.added,
+                        removed=synced.removed,
+                        unchanged=synced.unchanged,
                     )
                 )
         finally:
             self.store.embeddings.on_batch = None
 
         if not paths:
-            # A whole-corpus run also forgets files that are gone, and anything left untracked
-            # by a run that was killed half-way.
+            # A whole-corpus run also forgets files that are gone from the corpus folder.
             present = {o.source for o in outcomes}
             for source in sorted(set(stored) - present):
                 removed = self.store.remove_source(source)
                 self._cleaned_path(source).unlink(missing_ok=True)
                 report.files.append(FileResult(source, "removed", removed=removed))
-            report.orphans_removed = self.store.remove_untracked()
         report.seconds = time.perf_counter() - started
         return report

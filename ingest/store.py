@@ -1,4 +1,11 @@
-"""The index: a Chroma collection (embedded or on a server) and the record manager beside it.
+"""The index: one Chroma collection (embedded or on a server), and the only record of what it holds.
+
+Ingestion state lives next to the vectors, not in a local file: a chunk's id is the sha256
+of its text and metadata, and each source's chunks are reconciled with Chroma's own
+get/delete (add what is new, then delete what is gone). Chosen over a RecordManager kept
+in a second collection because the id already is the record: there is nothing else to
+keep consistent, and an ingest from any host or data folder against the same Chroma
+server sees what the others wrote and converges to the same chunk set.
 
 The collection records which embedding model and dimension built it. Opening it with
 another model raises ``IndexMismatchError`` instead of silently mixing vectors.
@@ -6,36 +13,57 @@ another model raises ``IndexMismatchError`` instead of silently mixing vectors.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from langchain_core.documents import Document
-from langchain_core.indexing import IndexingResult, RecordManager, index
 
 from ingest.embeddings import LazyEmbeddings
-from ingest.errors import IndexMismatchError, StoreUnavailableError
+from ingest.errors import DataFolderError, IndexMismatchError, StoreUnavailableError
 
 if TYPE_CHECKING:
     import chromadb
     from langchain_chroma import Chroma
 
-    from assistant.settings import Settings
-
-__all__ = ["ChunkStore", "IndexMismatchError", "StoreUnavailableError", "make_chroma_client", "make_record_manager"]
+__all__ = ["ChunkStore", "SourceSync", "chunk_id", "make_chroma_client"]
 
 _MODEL_KEY = "embedding_model"
 _DIMENSION_KEY = "embedding_dimension"
 
 
-def make_chroma_client(settings: Settings) -> chromadb.ClientAPI:
+def chunk_id(chunk: Document) -> str:
+    """The chunk's identity: sha256 of its text and metadata (offsets included, so a chunk
+    that moved is a new chunk and its citation offsets stay exact)."""
+    payload = json.dumps({"text": chunk.page_content, "metadata": chunk.metadata}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class SourceSync:
+    """What bringing one source up to date wrote."""
+
+    added: int = 0
+    removed: int = 0
+    unchanged: int = 0
+
+    @property
+    def writes(self) -> int:
+        return self.added + self.removed
+
+
+def make_chroma_client(chroma_url: str, chroma_dir: Path) -> chromadb.ClientAPI:
+    """A client of the Chroma server at chroma_url, or of the embedded store in chroma_dir."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
-    if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
+    if chroma_url:
+        url = urlparse(chroma_url)
         try:
             return chromadb.HttpClient(
                 host=url.hostname or "127.0.0.1",
@@ -45,45 +73,27 @@ def make_chroma_client(settings: Settings) -> chromadb.ClientAPI:
             )
         except (ValueError, ConnectionError, OSError) as error:  # chromadb says ValueError("Could not connect ...")
             raise StoreUnavailableError(
-                f"cannot reach the Chroma server at {settings.chroma_url} ({error}); start it with "
+                f"cannot reach the Chroma server at {chroma_url} ({error}); start it with "
                 "`chroma run --host 127.0.0.1 --port ...` or unset ASSISTANT_CHROMA_URL for the embedded store"
-            ) from error
-    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
-
-
-def make_record_manager(db_path: Path, namespace: str) -> RecordManager:
-    # The persistent record manager lives in langchain-classic since LangChain 1.0.
-    from langchain_classic.indexes import SQLRecordManager
-
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    manager = SQLRecordManager(namespace, db_url=f"sqlite:///{db_path}")
-    manager.create_schema()
-    return manager
+            ) from None
+    try:
+        chroma_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(chroma_dir), settings=chroma_settings)
+    except Exception as error:  # chromadb's Rust bindings fail in many shapes on a folder they cannot use
+        raise DataFolderError(
+            f"cannot open the index in {chroma_dir} ({type(error).__name__}: {error}); check that the data folder "
+            "exists and is readable (ASSISTANT_DATA_DIR)"
+        ) from None
 
 
 class ChunkStore:
-    """Chunks in Chroma, tracked by a record manager so re-ingesting writes only what changed."""
+    """Chunks in Chroma, reconciled per source so re-ingesting writes only what changed."""
 
-    def __init__(
-        self,
-        client: chromadb.ClientAPI,
-        collection_name: str,
-        embeddings: LazyEmbeddings,
-        record_manager: RecordManager,
-    ) -> None:
+    def __init__(self, client: chromadb.ClientAPI, collection_name: str, embeddings: LazyEmbeddings) -> None:
         self.client = client
         self.collection_name = collection_name
         self.embeddings = embeddings
-        self.record_manager = record_manager
         self._vectorstore: Chroma | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings, embeddings: LazyEmbeddings) -> ChunkStore:
-        client = make_chroma_client(settings)
-        where = settings.chroma_url or "embedded"
-        manager = make_record_manager(settings.record_db, f"{where}/{settings.collection}")
-        return cls(client, settings.collection, embeddings, manager)
 
     # -- the collection ----------------------------------------------------------------
     def _existing(self) -> chromadb.Collection | None:
@@ -145,62 +155,39 @@ class ChunkStore:
         ]
         return sorted(docs, key=lambda d: (d.metadata.get("source", ""), d.metadata.get("ordinal", 0)))
 
+    def _ids_of(self, source: str) -> set[str]:
+        collection = self._existing()
+        return set(collection.get(where={"source": source}, include=[])["ids"]) if collection is not None else set()
+
     # -- writing -------------------------------------------------------------------------
-    def index(self, source: str, chunks: list[Document]) -> IndexingResult:
+    def sync_source(self, source: str, chunks: list[Document]) -> SourceSync:
         """Bring one source's chunks in the store to exactly ``chunks``.
 
-        scoped_full cleanup with the whole file in one call: an edited file replaces its
-        own chunks and no other; ids are sha256 of content and metadata, so an
-        interrupted run that is repeated upserts the same ids and leaves no duplicates.
+        New chunks are added before old ones are deleted, so a reader never finds the
+        source empty; a run killed in between leaves extra chunks that the next run of
+        any host deletes, since the store itself is the record.
         """
-        return index(
-            chunks,
-            self.record_manager,
-            self.vectorstore,
-            batch_size=max(len(chunks), 1),
-            cleanup="scoped_full",
-            source_id_key="source",
-            key_encoder="sha256",
-        )
+        wanted = {chunk_id(chunk): chunk for chunk in chunks}
+        stored = self._ids_of(source)
+        new = [i for i in wanted if i not in stored]
+        gone = sorted(stored - set(wanted))
+        if new:
+            documents = [Document(id=i, page_content=wanted[i].page_content, metadata=wanted[i].metadata) for i in new]
+            self.vectorstore.add_documents(documents, ids=new)
+        if gone:
+            self.vectorstore.delete(ids=gone)
+        return SourceSync(added=len(new), removed=len(gone), unchanged=len(wanted) - len(new))
 
     def remove_source(self, source: str) -> int:
         """Delete every chunk of a source (a file removed from the corpus)."""
-        keys = self.record_manager.list_keys(group_ids=[source])
-        collection = self._existing()
-        stored = collection.get(where={"source": source}, include=[])["ids"] if collection else []
-        ids = sorted(set(keys) | set(stored))
-        if ids and collection is not None:
-            collection.delete(ids=ids)
-        if keys:
-            self.record_manager.delete_keys(keys)
-        return len(ids)
-
-    def untracked_ids(self) -> list[str]:
-        """Ids in Chroma that the record manager does not know (left by a lost record file)."""
-        collection = self._existing()
-        if collection is None:
-            return []
-        ids = collection.get(include=[])["ids"]
-        known = self.record_manager.exists(ids) if ids else []
-        return [i for i, ok in zip(ids, known, strict=True) if not ok]
-
-    def remove_untracked(self) -> int:
-        """Delete chunks that the record manager does not know.
-
-        They are what a run killed between writing vectors and recording them leaves
-        behind when the file then changes before the next run.
-        """
-        ids = self.untracked_ids()
+        ids = sorted(self._ids_of(source))
         collection = self._existing()
         if ids and collection is not None:
             collection.delete(ids=ids)
         return len(ids)
 
     def reset(self) -> None:
-        """Drop the collection and forget its records."""
+        """Drop the collection."""
         if self._existing() is not None:
             self.client.delete_collection(self.collection_name)
         self._vectorstore = None
-        keys = self.record_manager.list_keys()
-        if keys:
-            self.record_manager.delete_keys(keys)

@@ -61,23 +61,20 @@ def embeddings():
 @pytest.fixture(scope="session")
 def index_settings(tmp_path_factory: pytest.TempPathFactory, embeddings):
     """Settings of an index of the real corpus, built once per session; tests only read it."""
+    from assistant.composition import build_ingestor, build_store
     from assistant.settings import Settings
-    from ingest.pipeline import Ingestor
-    from ingest.store import ChunkStore
 
     settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("index") / "data", corpus_dir=CORPUS)
-    store = ChunkStore.from_settings(settings, embeddings)
-    report = Ingestor(store, CORPUS, settings.cleaned_dir, settings.chunk_size, settings.chunk_overlap).run()
+    report = build_ingestor(settings, build_store(settings, embeddings)).run()
     assert not report.failed
     return settings
 
 
 @pytest.fixture(scope="session")
 def retriever(index_settings, embeddings):
-    from assistant.retrieval import HybridRetriever
-    from ingest.store import ChunkStore
+    from assistant.composition import build_retriever
 
-    return HybridRetriever(ChunkStore.from_settings(index_settings, embeddings))
+    return build_retriever(index_settings, embeddings)
 
 
 @pytest.fixture(scope="session")

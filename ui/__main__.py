@@ -1,11 +1,11 @@
-"""Run the UI on its own: python -m ui [--port 7860] (the server mounts it at /ui too)."""
+"""Run the UI on its own: python -m ui [--port 7860] (`assistant serve` mounts it at /ui too)."""
 
 from __future__ import annotations
 
 import argparse
 
+from assistant.composition import build_service
 from assistant.settings import Settings
-from assistant.wiring import build_service
 from ui.app import CSS, build_ui, example_questions
 
 
@@ -15,7 +15,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=7860)
     args = parser.parse_args()
     service = build_service(Settings())
-    blocks = build_ui(lambda: (service, ""), example_questions(list(service.retriever.documents.values())))
+    blocks = build_ui(lambda: (service, ""), example_questions(service.documents()))
     blocks.launch(server_name=args.host, server_port=args.port, css=CSS, show_error=False)
 
 

@@ -16,9 +16,9 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 from langchain_core.documents import Document  # noqa: E402
 
-from assistant.gate import Busy, QueueTimeout
+from assistant.errors import Busy, QueueTimeout, QuestionError
 from assistant.rewrite import Turn
-from assistant.service import AnswerService, QuestionError
+from assistant.service import AnswerService
 from ui.render import CSS, render_answer, render_error, render_partial
 
 __all__ = ["CSS", "DEFAULT_EXAMPLES", "ServiceProvider", "build_ui", "example_questions", "respond"]
@@ -45,7 +45,7 @@ def example_questions(documents: list[Document]) -> list[str]:
 def _status(service: AnswerService | None, reason: str, last_ms: float | None = None) -> str:
     if service is None:
         return f"**Not ready:** {reason}"
-    parts = [f"LLM backend: `{service.backend}`", f"{service.retriever.chunk_count} passages indexed"]
+    parts = [f"LLM backend: `{service.backend}`", f"{service.chunk_count} passages indexed"]
     if last_ms is not None:
         parts.append(f"last answer {last_ms / 1000:.1f} s")
     return " · ".join(parts)
@@ -88,7 +88,7 @@ def respond(
                 chunks = {
                     c.chunk_id: (d.page_content, int(d.metadata["start"]))
                     for c in event.answer.citations
-                    if (d := service.retriever.documents.get(c.chunk_id)) is not None
+                    if (d := service.document(c.chunk_id)) is not None
                 }
                 messages[-1] = {"role": "assistant", "content": render_answer(event.answer, prefix, chunks)}
                 yield messages, "", _status(service, reason, event.answer.timings_ms.total)

@@ -1,4 +1,7 @@
-"""The FastAPI application: thin routers over one AnswerService loaded in the lifespan."""
+"""The FastAPI application of the API: thin routers over one AnswerService loaded in the lifespan.
+
+The web UI is mounted beside it by ``launch.web``, above this package.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ __all__ = ["create_app"]
 
 
 def _default_factory(settings: Settings) -> AnswerService:
-    from assistant.wiring import build_service
+    from assistant.composition import build_service
 
     return build_service(settings)
 
@@ -57,20 +60,4 @@ def create_app(
         )
     for router in (health.router, ask.router, chat.router, sources.router):
         app.include_router(router)
-    return _mount_ui(app, state)
-
-
-def _mount_ui(app: FastAPI, state: AssistantState) -> FastAPI:
-    """The Gradio chat at /ui, in this process: it shares the loaded service."""
-    import gradio as gr
-
-    from ui.app import CSS, DEFAULT_EXAMPLES, build_ui, example_questions
-
-    try:  # the example questions come from the index's metadata: no model needed
-        from ingest.wiring import build_store
-
-        examples = example_questions(build_store(state.settings).documents())
-    except Exception:  # no index yet: the chat says so; the examples are generic
-        examples = DEFAULT_EXAMPLES
-    blocks = build_ui(lambda: (state.service, state.reason), examples)
-    return gr.mount_gradio_app(app, blocks, path="/ui", css=CSS, show_error=False)
+    return app

@@ -13,10 +13,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant.gate import Busy, QueueTimeout
+from assistant.errors import Busy, QueueTimeout, QuestionError
 from assistant.server.middleware import body_was_cut
 from assistant.server.schemas import ErrorResponse
-from assistant.service import QuestionError
 
 __all__ = ["ERROR_RESPONSES", "body_too_large", "error_response", "install_error_handlers"]
 

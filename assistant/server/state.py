@@ -10,6 +10,7 @@ import logging
 import threading
 from collections.abc import Callable
 
+from assistant.errors import IndexMissingError, SetupError
 from assistant.service import AnswerService
 from assistant.settings import Settings
 
@@ -35,17 +36,13 @@ class AssistantState:
             self._thread.join(timeout)
 
     def _load(self) -> None:
-        from assistant.llm import LLMUnavailableError
-        from assistant.retrieval import IndexMissingError
-        from ingest.store import IndexMismatchError, StoreUnavailableError
-
         try:
             self.service = self.factory(self.settings)
             self.reason = ""
-            log.info("assistant ready: backend %s, %d chunks", self.service.backend, self.service.retriever.chunk_count)
+            log.info("assistant ready: backend %s, %d chunks", self.service.backend, self.service.chunk_count)
         except IndexMissingError:
             self.reason = "no index: run `assistant ingest` (or `make run`) first"
-        except (IndexMismatchError, LLMUnavailableError, StoreUnavailableError) as error:
+        except SetupError as error:
             self.reason = str(error)
         except Exception as error:  # the server stays up and says why it is not ready
             log.exception("loading the assistant failed")

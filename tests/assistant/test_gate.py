@@ -1,5 +1,4 @@
 import threading
-import time
 
 import pytest
 
@@ -16,9 +15,10 @@ def test_one_turn_at_a_time_a_bounded_line_and_a_time_limit():
     with pytest.raises(QueueTimeout):
         waiting.wait()
     assert gate.admitted == 1  # the one that gave up left the line
-    threading.Timer(0.05, running.release).start()
+    gate.wait_timeout_s = None  # from here on, waiting must end only by the running turn's release
     later = gate.admit()
-    later.wait()  # gets the turn once the running one is done
+    threading.Thread(target=running.release).start()
+    later.wait()  # gets the turn once the running one is done, however late that is
     later.release()
     later.release()  # idempotent
     assert gate.admitted == 0
@@ -31,7 +31,6 @@ def test_without_limits_everyone_waits_their_turn():
     def work(n):
         ticket = gate.enter()
         order.append(n)
-        time.sleep(0.01)
         ticket.release()
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(5)]
@@ -40,3 +39,15 @@ def test_without_limits_everyone_waits_their_turn():
     for t in threads:
         t.join()
     assert sorted(order) == list(range(5)) and gate.admitted == 0
+
+
+def test_a_waiter_whose_caller_went_away_leaves_the_line_at_once():
+    gate = GenerationGate(max_waiting=1)
+    running = gate.enter()
+    waiting = gate.admit()
+    cancel = threading.Event()
+    cancel.set()
+    assert waiting.wait(cancel) is False  # no turn, and no waiting for the running one
+    assert gate.admitted == 1
+    running.release()
+    assert gate.wait_idle(timeout=10)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.guard import EvidenceCache, Guard, split_cited_sentences
+from assistant.evidence import EvidenceCache, PassageEvidence
+from assistant.guard import Guard
 
 pytestmark = pytest.mark.integration
 PM = "Will I lose my engineering skills if I move into product management?"
@@ -15,7 +16,7 @@ def guard_for(retriever):
     cache = EvidenceCache(retriever.store.embeddings.embed_documents)
 
     def build(question: str) -> Guard:
-        return Guard(retriever.retrieve(question, 4), cache, retriever.idf)
+        return Guard(PassageEvidence(retriever.retrieve(question, 4), cache), retriever.idf)
 
     return build
 
@@ -33,6 +34,10 @@ def guard_for(retriever):
         ("The capital of France is Paris.", "unsupported"),
         ("So, to answer the question: will I lose my skills?", "question"),
         ("The answer is no.", "filler"),
+        ("Arr, the top skills of an engineering manager are:.", "fragment"),
+        ("The top skills of an engineering manager are.", "fragment"),
+        ("Here is what the article says about moving to product:", "fragment"),
+        ("You will probably lose some of your engineering ability and your brand as an.", "fragment"),
     ],
 )
 def test_sentences_about_moving_to_product(guard_for, sentence, reason):
@@ -56,8 +61,7 @@ def test_a_sentence_supported_by_another_passage_than_the_one_it_cites_is_re_cit
     verdict = guard.check("There is a large supply and demand gap for engineers.", [4])
     assert verdict.accepted and verdict.evidence is not None
     assert "supply and demand gap" in verdict.evidence.text
-    if verdict.evidence.passage != 3:
-        assert verdict.reason == "re-cited"
+    assert verdict.reason == ("supported" if verdict.evidence.passage == 3 else "re-cited")
 
 
 def test_the_same_claim_twice_is_kept_once(guard_for):
@@ -66,16 +70,10 @@ def test_the_same_claim_twice_is_kept_once(guard_for):
     assert guard.check("You will probably lose your brand as an engineer.", [1]).reason == "duplicate"
 
 
-def test_quotes_are_the_article_s_own_answer_not_its_question_line(guard_for):
-    quotes = guard_for(PM).quotes(PM, 2, [])
-    assert "good chance you will start losing your engineering ability" in quotes[0].text
-    assert all("worried about losing" not in q.text for q in quotes)
+def test_a_fragment_ending_in_a_bare_marker_never_passes(guard_for):
+    """The deterministic injection of issue 11: the pirate's "are: [2]." states nothing."""
+    from assistant.citations import split_cited_sentences
 
-
-def test_split_cited_sentences_moves_trailing_markers_to_their_sentence():
-    text = "You will lose your edge. [1] Managers are common [2][3]. Ask for a raise! [2]"
-    assert split_cited_sentences(text) == [
-        ("You will lose your edge.", [1]),
-        ("Managers are common.", [2, 3]),
-        ("Ask for a raise!", [2]),
-    ]
+    question = "What are the top skills of an engineering manager?"
+    ((sentence, markers),) = split_cited_sentences("Arr, the top skills of an engineering manager are: [2].")
+    assert guard_for(question).check(sentence, markers).accepted is False

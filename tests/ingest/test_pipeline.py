@@ -9,8 +9,9 @@ import pytest
 
 from assistant.settings import Settings, bundled_embedding_model
 from ingest.embeddings import LazyEmbeddings
+from assistant.composition import build_ingestor, build_store
+from ingest.errors import IndexMismatchError
 from ingest.pipeline import Ingestor
-from ingest.store import ChunkStore, IndexMismatchError
 from tests.conftest import ARTICLE, DATA
 
 pytestmark = pytest.mark.integration
@@ -19,8 +20,7 @@ ARTICLE_SOURCE = ARTICLE.name
 
 def make_ingestor(tmp_path: Path, corpus: Path, embeddings: LazyEmbeddings) -> Ingestor:
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus)
-    store = ChunkStore.from_settings(settings, embeddings)
-    return Ingestor(store, corpus, settings.cleaned_dir, settings.chunk_size, settings.chunk_overlap)
+    return build_ingestor(settings, build_store(settings, embeddings))
 
 
 def stored_ids(ingestor: Ingestor) -> list[str]:
@@ -125,29 +125,29 @@ def test_opening_the_index_with_another_model_is_refused(tmp_path, corpus, embed
     assert rebuilt.total("added") == 11
 
 
-def test_a_run_killed_half_way_is_brought_to_the_right_state(tmp_path, corpus, embeddings):
-    """Vectors written but never recorded (killed before the record manager was updated),
-    then the file changes: the next run leaves exactly the new chunks, no duplicates."""
+def test_a_run_killed_between_adding_and_deleting_is_brought_to_the_right_state(tmp_path, corpus, embeddings, monkeypatch):
+    """New chunks written, old ones not yet deleted (killed in between): the store itself is the
+    record, so the next run deletes the leftovers and ends with exactly the file's chunks."""
     ingestor = make_ingestor(tmp_path, corpus, embeddings)
-    manager = ingestor.store.record_manager
-    real_update = manager.update
+    ingestor.run()
+    path = corpus / ARTICLE_SOURCE
+    path.write_text(path.read_text(encoding="utf-8").replace("ask for a raise!", "ask for a raise."), encoding="utf-8")
 
     def killed(*args, **kwargs):
         raise KeyboardInterrupt
 
-    manager.update = killed
+    monkeypatch.setattr(type(ingestor.store.vectorstore), "delete", killed)
     with pytest.raises(KeyboardInterrupt):
         ingestor.run()
-    manager.update = real_update
-    assert ingestor.store.count() == 11  # written, but not recorded
+    monkeypatch.undo()
+    assert ingestor.store.count() == 12  # the new chunk is in, the old one not yet out
 
-    path = corpus / ARTICLE_SOURCE
-    path.write_text(path.read_text(encoding="utf-8").replace("ask for a raise!", "ask for a raise."), encoding="utf-8")
     report = ingestor.run()
-    assert report.orphans_removed == 1
+    assert report.total("removed") == 1 and report.total("added") == 0
     documents = ingestor.store.documents()
     assert len(documents) == 11
-    assert len({d.page_content for d in documents}) == 11
+    assert any("ask for a raise." in d.page_content for d in documents)
+    assert not any("ask for a raise!" in d.page_content for d in documents)
     assert ingestor.run().writes == 0
 
 

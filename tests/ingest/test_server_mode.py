@@ -12,9 +12,8 @@ import httpx
 import pytest
 
 from assistant.settings import Settings
-from ingest.pipeline import Ingestor
-from ingest.store import ChunkStore
-from tests.conftest import free_port
+from assistant.composition import build_ingestor, build_store
+from tests.conftest import ARTICLE, DATA, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -52,8 +51,7 @@ def chroma_server(tmp_path: Path):
 
 def test_ingest_into_a_chroma_server(tmp_path, corpus, embeddings, chroma_server):
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus, chroma_url=chroma_server)
-    store = ChunkStore.from_settings(settings, embeddings)
-    ingestor = Ingestor(store, corpus, settings.cleaned_dir, settings.chunk_size, settings.chunk_overlap)
+    ingestor = build_ingestor(settings, build_store(settings, embeddings))
 
     assert ingestor.run().total("added") == 11
     assert ingestor.run().writes == 0
@@ -65,3 +63,31 @@ def test_ingest_into_a_chroma_server(tmp_path, corpus, embeddings, chroma_server
     collection = chromadb.HttpClient(host="127.0.0.1", port=port).get_collection(settings.collection)
     assert collection.count() == 11
     assert collection.metadata["embedding_model"] == embeddings.identity
+
+
+def test_ingest_from_a_second_working_copy_converges(tmp_path, corpus, embeddings, chroma_server):
+    """Two data folders (two hosts) ingesting into one Chroma server: the second sees what the
+    first wrote, replaces an edited file's chunks and removes a deleted file's, leaving the same
+    chunk set as a clean ingest of the final corpus."""
+    first = build_ingestor(
+        Settings(data_dir=tmp_path / "host-a", corpus_dir=corpus, chroma_url=chroma_server),
+        build_store(Settings(data_dir=tmp_path / "host-a", chroma_url=chroma_server), embeddings),
+    )
+    shutil.copy(DATA / "mentoring.html", corpus)
+    assert first.run().total("added") > 11
+
+    elsewhere = tmp_path / "host-b-corpus"
+    shutil.copytree(corpus, elsewhere)
+    (elsewhere / "mentoring.html").unlink()
+    article = elsewhere / ARTICLE.name
+    article.write_text(article.read_text(encoding="utf-8").replace("ask for a raise!", "ask for a raise."), encoding="utf-8")
+    second_settings = Settings(data_dir=tmp_path / "host-b", corpus_dir=elsewhere, chroma_url=chroma_server)
+    second = build_ingestor(second_settings, build_store(second_settings, embeddings))
+    report = second.run()
+    assert {f.source: f.status for f in report.files} == {ARTICLE.name: "changed", "mentoring.html": "removed"}
+
+    clean_settings = Settings(data_dir=tmp_path / "clean", corpus_dir=elsewhere, collection="clean-run")
+    clean = build_ingestor(clean_settings, build_store(clean_settings, embeddings))
+    clean.run()
+    assert sorted(d.id for d in second.store.documents()) == sorted(d.id for d in clean.store.documents())
+    assert second.run().writes == 0 and first.store.count() == 11

@@ -23,4 +23,4 @@ async def readyz(state: State) -> Ready | JSONResponse:
     """The index and the models are loaded; otherwise 503 with the reason."""
     if state.service is None:
         return error_response(503, state.reason, "not_ready", headers={"Retry-After": "5"})
-    return Ready(backend=state.service.backend, chunks=state.service.retriever.chunk_count)
+    return Ready(backend=state.service.backend, chunks=state.service.chunk_count)

@@ -15,7 +15,7 @@ router = APIRouter(prefix="/v1", tags=["sources"], dependencies=[Depends(require
 def sources(service: Service) -> SourcesResponse:
     """The ingested documents with title, author, sections and chunk counts."""
     found: dict[str, SourceInfo] = {}
-    chunks = sorted(service.retriever.documents.values(), key=lambda d: (d.metadata["source"], d.metadata["ordinal"]))
+    chunks = sorted(service.documents(), key=lambda d: (d.metadata["source"], d.metadata["ordinal"]))
     for chunk in chunks:
         meta = chunk.metadata
         info = found.setdefault(

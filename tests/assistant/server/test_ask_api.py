@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 
 import pytest
 
@@ -152,38 +151,41 @@ def test_cors_is_off_unless_origins_are_configured(make_client):
     assert opened.headers["access-control-allow-origin"] == "http://example.test"
 
 
-def _slow_service(retriever, gate: GenerationGate, delay: float = 2.0) -> AnswerService:
-    llm = scripted("You will probably lose your brand as an engineer [1].", delay_s=delay)
-    return AnswerService(retriever, llm, backend="fake", llm_timeout_s=10, gate=gate)
-
-
-def test_a_full_queue_answers_503_with_retry_after_at_once(make_client, retriever):
-    client = make_client(service=_slow_service(retriever, GenerationGate(max_waiting=0, retry_after_s=7), delay=4.0))
+def _held_model(make_client, retriever, gate: GenerationGate):
+    """A client whose model, once a first request reaches it, stays busy until the test releases it."""
+    llm = scripted("You will probably lose your brand as an engineer [1].", gated=True)
+    client = make_client(service=AnswerService(retriever, llm, backend="fake", llm_timeout_s=120, gate=gate))
     first = threading.Thread(target=client.post, args=("/v1/ask",), kwargs={"json": {"question": QUESTION}})
     first.start()
-    time.sleep(0.5)
-    response = client.post("/v1/ask", json={"question": QUESTION})
-    refused_while_busy = first.is_alive()  # answered at once, not after the running generation
-    assert_error(response, 503, "busy", "busy")
-    assert response.headers["retry-after"] == "7"
-    stream = client.post("/v1/ask/stream", json={"question": QUESTION})
-    assert_error(stream, 503, "busy", "busy")
-    # While the model is busy, questions that need no model and health checks still answer.
-    assert client.post("/v1/ask", json={"question": "How do I make banana bread?"}).json()["abstained"]
-    assert client.get("/healthz").status_code == 200
-    assert client.get("/v1/sources").status_code == 200
-    assert first.is_alive()
-    first.join()
-    assert refused_while_busy
+    assert llm.started.wait(60), "the first request never reached the model"
+    return client, llm, first
+
+
+def test_a_full_queue_answers_503_with_retry_after_while_the_model_is_busy(make_client, retriever):
+    client, llm, first = _held_model(make_client, retriever, GenerationGate(max_waiting=0, retry_after_s=7))
+    try:
+        response = client.post("/v1/ask", json={"question": QUESTION})
+        assert_error(response, 503, "busy", "busy")
+        assert response.headers["retry-after"] == "7"
+        assert_error(client.post("/v1/ask/stream", json={"question": QUESTION}), 503, "busy", "busy")
+        # While the model is busy, questions that need no model and health checks still answer.
+        assert client.post("/v1/ask", json={"question": "How do I make banana bread?"}).json()["abstained"]
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/v1/sources").status_code == 200
+        assert first.is_alive() and not llm.release.is_set()  # all of the above while the model was held
+    finally:
+        llm.release.set()
+        first.join()
+    assert client.post("/v1/ask", json={"question": QUESTION}).status_code == 200  # the line is free again
 
 
 def test_waiting_past_the_queue_timeout_is_a_504(make_client, retriever):
-    client = make_client(service=_slow_service(retriever, GenerationGate(max_waiting=2, wait_timeout_s=0.3)))
-    first = threading.Thread(target=client.post, args=("/v1/ask",), kwargs={"json": {"question": QUESTION}})
-    first.start()
-    time.sleep(0.5)
-    assert_error(client.post("/v1/ask", json={"question": QUESTION}), 504, "timeout", "waited 0.3 s")
-    first.join()
+    client, llm, first = _held_model(make_client, retriever, GenerationGate(max_waiting=2, wait_timeout_s=0.3))
+    try:
+        assert_error(client.post("/v1/ask", json={"question": QUESTION}), 504, "timeout", "waited 0.3 s")
+    finally:
+        llm.release.set()
+        first.join()
 
 
 def test_readyz_says_why_when_there_is_no_index(tmp_path):

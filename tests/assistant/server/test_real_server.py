@@ -8,7 +8,7 @@ import json
 import httpx
 import pytest
 
-from assistant.cli import exposure_warning
+from launch.cli import exposure_warning
 from tests.conftest import LIVE_API_KEY
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant.cli import app
+from launch.cli import app
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
@@ -53,7 +53,7 @@ def test_invalid_setting_is_a_clear_error(corpus: Path, monkeypatch: pytest.Monk
 def test_module_entry_point_and_help():
     env = {**os.environ}
     result = subprocess.run(
-        [sys.executable, "-m", "assistant", "--help"], capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-m", "launch", "--help"], capture_output=True, text=True, env=env, timeout=120
     )
     assert result.returncode == 0
     assert "ingest" in result.stdout

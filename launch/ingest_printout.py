@@ -43,7 +43,7 @@ def print_report(console: Console, report: IngestReport, total_chunks: int) -> N
     table = Table(title="Ingest summary", title_justify="left")
     table.add_column("File", overflow="fold")
     table.add_column("Status", overflow="fold")
-    for name in ("Chunks", "Added", "Updated", "Removed", "Unchanged"):
+    for name in ("Chunks", "Added", "Removed", "Unchanged"):
         table.add_column(name, justify="right")
     styles = {"failed": "red", "removed": "yellow", "added": "green", "changed": "cyan"}
     for result in report.files:
@@ -51,17 +51,15 @@ def print_report(console: Console, report: IngestReport, total_chunks: int) -> N
         table.add_row(
             result.source,
             status if not result.error else f"{status}: {result.error}",
-            *(str(getattr(result, n)) for n in ("chunks", "added", "updated", "removed", "unchanged")),
+            *(str(getattr(result, n)) for n in ("chunks", "added", "removed", "unchanged")),
         )
     table.add_section()
     table.add_row(
         f"{len(report.files)} file(s) in {report.seconds:.1f} s",
         "",
-        *(str(report.total(n)) for n in ("chunks", "added", "updated", "removed", "unchanged")),
+        *(str(report.total(n)) for n in ("chunks", "added", "removed", "unchanged")),
     )
     console.print(table)
-    if report.orphans_removed:
-        console.print(f"Removed {report.orphans_removed} chunk(s) left behind by an interrupted run.")
     if report.writes == 0:
         console.print(f"Index up to date: nothing written ({total_chunks} chunks stored).")
     else:

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 __all__ = ["app"]
 
@@ -26,8 +27,19 @@ errors = Console(stderr=True)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    errors.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
+    errors.print(f"[bold red]Error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+def fail_for(error: Exception) -> typer.Exit:
+    """The one mapping of the assistant's errors to a message and an exit code."""
+    from assistant.errors import IndexMissingError, QuestionError
+
+    if isinstance(error, IndexMissingError):
+        return fail("there is no index yet: run `assistant ingest` (or `make run`) first")
+    if isinstance(error, QuestionError):
+        return fail(str(error), 2)
+    return fail(str(error))
 
 
 def load_settings():
@@ -58,22 +70,20 @@ def ingest(
     reset: Annotated[bool, typer.Option("--reset", help="Drop the index and build it anew.")] = False,
 ) -> None:
     """Clean, chunk, embed and store the corpus; only what changed is written."""
-    from assistant._ingest_view import IngestProgressBar, print_report
-    from ingest.pipeline import Ingestor
-    from ingest.store import IndexMismatchError, StoreUnavailableError
-    from ingest.wiring import build_store
+    from assistant.composition import build_ingestor
+    from assistant.errors import SetupError
+    from launch.ingest_printout import IngestProgressBar, print_report
 
     settings = load_settings()
     if not paths and not settings.corpus_dir.is_dir():
         raise fail(f"the corpus folder {settings.corpus_dir} does not exist (set ASSISTANT_CORPUS_DIR)")
     try:
-        store = build_store(settings)
-        ingestor = Ingestor(store, settings.corpus_dir, settings.cleaned_dir, settings.chunk_size, settings.chunk_overlap)
+        ingestor = build_ingestor(settings)
         with IngestProgressBar(console) as progress:
             report = ingestor.run(paths or (), reset=reset, progress=progress)
-    except (IndexMismatchError, StoreUnavailableError) as error:
-        raise fail(str(error)) from None
-    print_report(console, report, total_chunks=store.count())
+    except SetupError as error:
+        raise fail_for(error) from None
+    print_report(console, report, total_chunks=ingestor.store.count())
     if report.failed:
         raise fail(f"{len(report.failed)} file(s) could not be ingested; the others were.", 1)
 
@@ -85,25 +95,18 @@ def ask(
     top_k: Annotated[int | None, typer.Option("--top-k", min=1, max=20, help="Passages to retrieve.")] = None,
 ) -> None:
     """Answer a question from the ingested articles, with numbered citations."""
-    from assistant._answer_view import print_answer
-    from assistant.llm import LLMUnavailableError
-    from assistant.retrieval import IndexMissingError
-    from assistant.service import QuestionError
-    from assistant.wiring import build_service
-    from ingest.store import IndexMismatchError, StoreUnavailableError
+    from assistant.composition import build_service
+    from assistant.errors import AssistantError
+    from assistant.questions import check_question
+    from launch.answer_printout import print_answer
 
-    if not question.strip():
-        raise fail("the question is empty: ask something, e.g. assistant ask \"Should I become a manager?\"", 2)
     settings = load_settings()
     try:
+        question = check_question(question)  # before loading anything: a bad question fails at once
         service = build_service(settings)
         answer = service.ask(question, top_k=top_k)
-    except IndexMissingError:
-        raise fail("there is no index yet: run `assistant ingest` (or `make run`) first") from None
-    except (IndexMismatchError, LLMUnavailableError, StoreUnavailableError) as error:
-        raise fail(str(error)) from None
-    except QuestionError as error:
-        raise fail(str(error), 2) from None
+    except AssistantError as error:
+        raise fail_for(error) from None
     if json_output:
         typer.echo(answer.model_dump_json(include=JSON_FIELDS, indent=2))
     else:
@@ -136,7 +139,7 @@ def serve(
 
     import uvicorn
 
-    from assistant.server import create_app
+    from launch.web import create_web_app
 
     settings = load_settings()
     host = host or settings.host
@@ -146,7 +149,7 @@ def serve(
         errors.print(f"[bold red]{warning}[/]", highlight=False)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     console.print(f"Serving on http://{host}:{port} (API docs: http://{host}:{port}/docs)", highlight=False)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+    uvicorn.run(create_web_app(settings), host=host, port=port, log_level="info", access_log=False)
 
 
 @app.command(name="eval")
@@ -163,12 +166,10 @@ def evaluate(
     from rich.progress import Progress
     from rich.table import Table
 
-    from assistant.llm import LLMUnavailableError
-    from assistant.retrieval import IndexMissingError
-    from assistant.wiring import build_service
+    from assistant.composition import build_service
+    from assistant.errors import SetupError
     from evals.dataset import load_cases
     from evals.suite import evaluate as run_evaluation
-    from ingest.store import IndexMismatchError, StoreUnavailableError
 
     settings = load_settings()
     if backend is not None:
@@ -177,10 +178,8 @@ def evaluate(
         settings = settings.model_copy(update={"llm_backend": backend})
     try:
         service = build_service(settings)
-    except IndexMissingError:
-        raise fail("there is no index yet: run `assistant ingest` (or `make run`) first") from None
-    except (IndexMismatchError, LLMUnavailableError, StoreUnavailableError) as error:
-        raise fail(str(error)) from None
+    except SetupError as error:
+        raise fail_for(error) from None
     cases = load_cases()
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task(f"Evaluating {service.backend}", total=len(cases))

@@ -8,7 +8,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from assistant.cli import app
+from launch.cli import app
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()

@@ -1,0 +1,60 @@
+"""The composition root: every part of the assistant built from Settings, in one place.
+
+The CLI, the HTTP server, the UI and the evaluation all build through here, so they all
+get the same index, models and thresholds. Heavy parts load when built: call each
+builder once per process.
+"""
+
+from __future__ import annotations
+
+from assistant.gate import GenerationGate
+from assistant.llm import backend_label, build_chat_model
+from assistant.retrieval import HybridRetriever
+from assistant.service import AnswerService
+from assistant.settings import Settings
+from ingest.embeddings import LazyEmbeddings
+from ingest.pipeline import Ingestor
+from ingest.store import ChunkStore, make_chroma_client
+
+__all__ = ["build_embeddings", "build_ingestor", "build_retriever", "build_service", "build_store"]
+
+
+def build_embeddings(settings: Settings) -> LazyEmbeddings:
+    return LazyEmbeddings(settings.embedding_model_path, batch_size=settings.embedding_batch_size)
+
+
+def build_store(settings: Settings, embeddings: LazyEmbeddings | None = None) -> ChunkStore:
+    client = make_chroma_client(settings.chroma_url, settings.chroma_dir)
+    return ChunkStore(client, settings.collection, embeddings or build_embeddings(settings))
+
+
+def build_ingestor(settings: Settings, store: ChunkStore | None = None) -> Ingestor:
+    return Ingestor(
+        store or build_store(settings),
+        settings.corpus_dir,
+        settings.cleaned_dir,
+        settings.chunk_size,
+        settings.chunk_overlap,
+    )
+
+
+def build_retriever(settings: Settings, embeddings: LazyEmbeddings | None = None) -> HybridRetriever:
+    return HybridRetriever(build_store(settings, embeddings))
+
+
+def build_service(
+    settings: Settings, retriever: HybridRetriever | None = None, *, with_llm: bool = True, warm_up: bool = True
+) -> AnswerService:
+    """The answer service with the configured LLM (or none: ``with_llm=False`` for calibration)."""
+    service = AnswerService(
+        retriever or build_retriever(settings),
+        build_chat_model(settings) if with_llm else None,
+        backend=backend_label(settings) if with_llm else "extractive",
+        top_k=settings.top_k,
+        abstain_below=settings.abstain_below,
+        llm_timeout_s=settings.llm_timeout_s,
+        gate=GenerationGate(max_waiting=settings.queue_size, wait_timeout_s=settings.queue_timeout_s),
+    )
+    if warm_up:
+        service.warm_up()
+    return service

@@ -1,0 +1,95 @@
+"""The sentences of retrieved passages, with their vectors: what quotes, the guard and the
+abstention rule all compare a question or a model sentence with.
+
+A candidate is a sentence of a passage, or two adjacent body sentences together (a claim
+and the sentence that explains it). Headings and a Q&A chunk's question line are kept,
+flagged as labels: they show what a passage is about but state nothing to cite.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.retrieval import Passage
+from assistant.similarity import dot
+from assistant.text import sentence_spans
+
+__all__ = ["EmbedMany", "Evidence", "EvidenceCache", "PassageEvidence", "Vector"]
+
+Vector = list[float]
+EmbedMany = Callable[[list[str]], list[Vector]]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A sentence (or two adjacent ones) of a retrieved passage, with absolute offsets."""
+
+    passage: int  # index into the answer's passages
+    text: str
+    start: int
+    end: int
+    single: bool = True
+    label: bool = False  # a heading or question line: not a statement to cite
+
+
+def _candidates(passage: Passage) -> list[Evidence]:
+    labels = {p.strip().casefold() for p in passage.section.split(" > ")} | {
+        str(passage.metadata.get("question", "")).strip().casefold()
+    }
+    found: list[Evidence] = []
+    body: list[tuple[int, int]] = []
+    for a, b in sentence_spans(passage.text):
+        label = passage.text[a:b].strip().casefold() in labels
+        found.append(Evidence(-1, passage.text[a:b], passage.start + a, passage.start + b, label=label))
+        if not label:
+            body.append((a, b))
+    for (a, _), (_, d) in itertools.pairwise(body):
+        found.append(Evidence(-1, passage.text[a:d], passage.start + a, passage.start + d, single=False))
+    return found
+
+
+class EvidenceCache:
+    """Sentence vectors per chunk, kept across questions: the same chunks come back often."""
+
+    def __init__(self, embed_many: EmbedMany, size: int = 512) -> None:
+        self.embed_many = embed_many
+        self._cache: OrderedDict[str, list[tuple[Evidence, Vector]]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, passage: Passage) -> list[tuple[Evidence, Vector]]:
+        with self._lock:
+            if passage.chunk_id in self._cache:
+                self._cache.move_to_end(passage.chunk_id)
+                return self._cache[passage.chunk_id]
+        candidates = _candidates(passage)
+        vectors = self.embed_many([c.text for c in candidates]) if candidates else []
+        pairs = list(zip(candidates, vectors, strict=True))
+        with self._lock:
+            self._cache[passage.chunk_id] = pairs
+            while len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        return pairs
+
+
+class PassageEvidence:
+    """The candidates of one answer's passages, each tagged with its passage's index."""
+
+    def __init__(self, passages: list[Passage], cache: EvidenceCache) -> None:
+        self.passages = passages
+        self.embed_many = cache.embed_many
+        self.by_passage: list[list[tuple[Evidence, Vector]]] = [
+            [(Evidence(i, e.text, e.start, e.end, e.single, e.label), v) for e, v in cache.get(p)]
+            for i, p in enumerate(passages)
+        ]
+
+    def best_sentence(self, vector: Vector) -> float:
+        """The closest single sentence (headings and question lines included) to a question."""
+        return max(
+            (dot(vector, v) for candidates in self.by_passage for e, v in candidates if e.single),
+            default=0.0,
+        )

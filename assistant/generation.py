@@ -1,0 +1,96 @@
+"""The LLM's turn: complete sentences from the model, as it writes them, within a time limit.
+
+The chat model streams in a worker thread so that a slow or stuck backend is given up
+after the timeout; the worker stops at its next token once the reader stops reading, and
+only then frees the model (its gate ticket), since llama.cpp is busy until the thread ends.
+
+The model is streamed directly, not through ``prompt | llm | StrOutputParser()``: closing
+such a sequence's stream makes LangChain read the rest of the parser's input for tracing,
+which runs the model to its last token; a cancelled answer would keep the model busy.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Iterator
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
+
+from assistant.citations import split_cited_sentences
+from assistant.gate import Ticket
+from assistant.text import sentence_spans
+
+__all__ = ["GenerationFailed", "model_sentences"]
+
+_POLL_S = 0.05
+
+
+class GenerationFailed(Exception):
+    """The model failed or ran out of time; the answer falls back to quotes."""
+
+
+def model_sentences(
+    llm: BaseChatModel,
+    messages: list[BaseMessage],
+    ticket: Ticket | None,
+    timeout_s: float,
+    cancel: threading.Event | None = None,
+) -> Iterator[tuple[str, list[int]]]:
+    """(sentence, [marker numbers]) for each complete sentence the model writes.
+
+    Ends with GenerationFailed past ``timeout_s``, when the backend raises, or when
+    ``cancel`` is set (the caller went away): the worker then stops at its next token.
+    """
+    pieces: queue.Queue[tuple[str, object]] = queue.Queue()
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            stream = llm.stream(messages)
+            try:
+                for chunk in stream:
+                    if stop.is_set():
+                        break
+                    pieces.put(("text", chunk.text))
+            finally:
+                stream.close()  # at once, so llama.cpp stops and the model is free
+            pieces.put(("end", None))
+        except Exception as error:  # any backend failure becomes a fallback to quotes
+            pieces.put(("error", error))
+        finally:
+            if ticket is not None:
+                ticket.release()
+
+    if ticket is not None:
+        ticket.handed_over = True  # from now on the worker releases it
+    threading.Thread(target=work, name="llm-generation", daemon=True).start()
+    deadline = time.monotonic() + timeout_s
+    buffer = ""
+    try:
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise GenerationFailed("The request was cancelled.")
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise GenerationFailed(f"The LLM did not answer within {timeout_s:g} s.")
+            try:  # short slices, so a cancellation is seen at once
+                kind, value = pieces.get(timeout=min(left, _POLL_S))
+            except queue.Empty:
+                continue
+            if kind == "error":
+                raise GenerationFailed(f"The LLM failed ({type(value).__name__}: {value}).")
+            if kind == "end":
+                break
+            buffer += str(value)
+            spans = sentence_spans(buffer)
+            # All but the last sentence are complete; markers may still follow the last.
+            if len(spans) > 1 and not buffer[spans[-1][0] :].lstrip().startswith("["):
+                cut = spans[-1][0]
+                yield from split_cited_sentences(buffer[:cut])
+                buffer = buffer[cut:]
+        yield from split_cited_sentences(buffer)
+    finally:
+        stop.set()

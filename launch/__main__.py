@@ -1,0 +1,3 @@
+from launch.cli import app
+
+app(prog_name="assistant")
