@@ -1,24 +1,25 @@
 """Hybrid retrieval: dense search in Chroma and BM25 keywords, fused by reciprocal rank.
 
-LangChain's EnsembleRetriever does the fusion. Around it, this module adds what the
-answer needs and no retriever returns: each passage's cosine similarity to the question
-(the evidence the abstention rule reads, and the score shown with a citation), and the
-removal of near-duplicates (split chunks overlap by design).
+The dense ranking comes from Chroma, the keyword one from assistant.keyword's BM25Retriever,
+and assistant.fusion fuses them. Around that, this module adds what the answer needs and no
+retriever returns: each passage's cosine similarity to the question (the evidence the
+abstention rule reads, and the score shown with a citation), and the removal of
+near-duplicates (split chunks overlap by design).
 """
 
 from __future__ import annotations
 
 import math
 import threading
-import warnings
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.documents import Document
-from langchain_core.runnables import RunnableLambda
 
 from assistant.errors import IndexMissingError
+from assistant.fusion import reciprocal_rank_fusion
+from assistant.keyword import BM25Retriever
 from assistant.text import terms
 from assistant.similarity import cosine
 from ingest.store import ChunkStore
@@ -67,16 +68,9 @@ class HybridRetriever:
         self._vectors: dict[str, list[float]] = {}
         self._queries: OrderedDict[str, list[float]] = OrderedDict()
         self._lock = threading.Lock()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # langchain-community's sunset notice
-            from langchain_classic.retrievers import EnsembleRetriever
-            from langchain_community.retrievers import BM25Retriever
-
-        frequency = Counter(t for d in documents for t in set(terms(d.page_content)))
-        self._document_frequency = frequency
-        keyword = BM25Retriever.from_documents(documents, k=self.fetch_k, preprocess_func=terms)
-        dense = RunnableLambda(self._dense, name="chroma_dense")
-        self.ensemble = EnsembleRetriever(retrievers=[dense, keyword], weights=[_DENSE_WEIGHT, _KEYWORD_WEIGHT])
+        tokens = [terms(d.page_content) for d in documents]
+        self._document_frequency = Counter(t for chunk in tokens for t in set(chunk))
+        self.keyword = BM25Retriever(documents=documents, tokenizer=terms, tokens=tokens, k=self.fetch_k)
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a term over the chunks (unseen terms weigh most)."""
@@ -126,7 +120,9 @@ class HybridRetriever:
         return [Passage(i, d.page_content, dict(d.metadata), 0.0) for i, d in self.documents.items()]
 
     def retrieve(self, query: str, k: int) -> list[Passage]:
-        fused = self.ensemble.invoke(query)
+        fused = reciprocal_rank_fusion(
+            [self._dense(query), self.keyword.invoke(query)], [_DENSE_WEIGHT, _KEYWORD_WEIGHT]
+        )
         ids = [d.id or "" for d in fused if d.id in self.documents]
         scores = self.similarity(query, ids)
         kept: list[Passage] = []
