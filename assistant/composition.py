@@ -25,7 +25,8 @@ def build_embeddings(settings: Settings) -> LazyEmbeddings:
 
 def build_store(settings: Settings, embeddings: LazyEmbeddings | None = None) -> ChunkStore:
     client = make_chroma_client(settings.chroma_url, settings.chroma_dir)
-    return ChunkStore(client, settings.collection, embeddings or build_embeddings(settings))
+    location = settings.chroma_url or str(settings.chroma_dir)
+    return ChunkStore(client, settings.collection, embeddings or build_embeddings(settings), location)
 
 
 def build_ingestor(settings: Settings, store: ChunkStore | None = None) -> Ingestor:

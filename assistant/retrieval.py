@@ -20,11 +20,11 @@ from langchain_core.documents import Document
 from assistant.errors import IndexMissingError
 from assistant.fusion import reciprocal_rank_fusion
 from assistant.keyword import BM25Retriever
-from assistant.text import terms
 from assistant.similarity import cosine
+from assistant.text import terms
 from ingest.store import ChunkStore
 
-__all__ = ["IndexMissingError", "Passage", "HybridRetriever"]
+__all__ = ["HybridRetriever", "Passage"]
 
 _DENSE_WEIGHT, _KEYWORD_WEIGHT = 0.6, 0.4
 _OVERLAP_DUPLICATE = 0.5  # a chunk sharing more than half its span with a better one is dropped
@@ -93,17 +93,13 @@ class HybridRetriever:
         return vector
 
     def _dense(self, query: str) -> list[Document]:
-        hits = self.store.vectorstore.similarity_search_by_vector_with_relevance_scores(
-            self.query_vector(query), k=min(self.fetch_k, len(self.documents))
-        )
+        hits = self.store.nearest(self.query_vector(query), k=min(self.fetch_k, len(self.documents)))
         return [doc for doc, _distance in hits]
 
     def chunk_vectors(self, ids: list[str]) -> dict[str, list[float]]:
         missing = [i for i in ids if i not in self._vectors]
         if missing:
-            got = self.store.vectorstore.get(ids=missing, include=["embeddings"])
-            for chunk_id, vector in zip(got["ids"], got["embeddings"], strict=True):
-                self._vectors[chunk_id] = [float(x) for x in vector]
+            self._vectors.update(self.store.vectors(missing))
         return {i: self._vectors[i] for i in ids if i in self._vectors}
 
     def similarity(self, query: str, chunk_ids: list[str]) -> dict[str, float]:
@@ -112,7 +108,7 @@ class HybridRetriever:
 
     def best_score(self, query: str) -> float:
         """The evidence for answering at all: the cosine similarity of the nearest chunk."""
-        hits = self.store.vectorstore.similarity_search_by_vector_with_relevance_scores(self.query_vector(query), k=1)
+        hits = self.store.nearest(self.query_vector(query), k=1)
         return 1.0 - hits[0][1] if hits else 0.0  # Chroma returns cosine distance
 
     def passages(self) -> list[Passage]:

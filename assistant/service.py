@@ -114,6 +114,10 @@ class AnswerService:
         """Vectors of the embedding model that built the index."""
         return self.retriever.store.embeddings.embed_documents(texts)
 
+    def check_store(self) -> None:
+        """Raise StoreUnavailableError unless the vector store answers (for /readyz)."""
+        self.retriever.store.ping()
+
     def warm_up(self, max_chunks: int = 500) -> None:
         """Load the embedding model and fill the caches, so the first question is not the slow one."""
         self.retriever.retrieve("warm up", 1)

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from ingest.loaders import CorpusFileError, discover, load_file
 from ingest.prepare import PreparedDocument, prepare
-from ingest.store import ChunkStore
+from ingest.store import ChunkStore, data_folder_error
 
 __all__ = ["FileResult", "IngestReport", "Ingestor", "Progress"]
 
@@ -90,8 +90,11 @@ class Ingestor:
     def _save_cleaned(self, document: PreparedDocument) -> None:
         path = self._cleaned_path(document.source)
         if not path.exists() or path.read_text(encoding="utf-8") != document.cleaned_text:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(document.cleaned_text, encoding="utf-8")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(document.cleaned_text, encoding="utf-8")
+            except OSError as error:
+                raise data_folder_error(self.cleaned_dir, error) from None
 
     def run(self, paths: Iterable[Path] = (), reset: bool = False, progress: Progress | None = None) -> IngestReport:
         started = time.perf_counter()
@@ -121,9 +124,11 @@ class Ingestor:
         try:
             for document in documents:
                 before = embedded
+                # The cleaned text first: a data folder that refuses it stops the run before the
+                # index holds chunks whose offsets point into a text that is not there.
+                self._save_cleaned(document)
                 synced = self.store.sync_source(document.source, document.chunks)
                 progress.advance(len(document.chunks) - (embedded - before))
-                self._save_cleaned(document)
                 status = "unchanged" if not synced.writes else ("changed" if stored.get(document.source) else "added")
                 report.files.append(
                     FileResult(

@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
     import chromadb
     from langchain_chroma import Chroma
 
-__all__ = ["ChunkStore", "SourceSync", "chunk_id", "make_chroma_client"]
+__all__ = ["ChunkStore", "SourceSync", "chunk_id", "data_folder_error", "make_chroma_client"]
 
 _MODEL_KEY = "embedding_model"
 _DIMENSION_KEY = "embedding_dimension"
@@ -80,20 +82,61 @@ def make_chroma_client(chroma_url: str, chroma_dir: Path) -> chromadb.ClientAPI:
         chroma_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(chroma_dir), settings=chroma_settings)
     except Exception as error:  # chromadb's Rust bindings fail in many shapes on a folder they cannot use
-        raise DataFolderError(
-            f"cannot open the index in {chroma_dir} ({type(error).__name__}: {error}); check that the data folder "
-            "exists and is readable (ASSISTANT_DATA_DIR)"
-        ) from None
+        raise data_folder_error(chroma_dir, error, "; Chroma writes to its folder even to read") from None
+
+
+def data_folder_error(folder: Path, error: Exception, note: str = "") -> DataFolderError:
+    """One line that names the folder and says what to do."""
+    text = " ".join(str(error).split())
+    if isinstance(error, PermissionError) or "readonly" in text or "read-only" in text.lower():
+        return DataFolderError(
+            f"the data folder {folder} is read-only ({text}){note}: make it writable (chmod, or `chattr -R -i` "
+            "if it was made immutable) or set ASSISTANT_DATA_DIR to a writable copy"
+        )
+    return DataFolderError(f"cannot use the data folder {folder} ({type(error).__name__}: {text}); check ASSISTANT_DATA_DIR")
 
 
 class ChunkStore:
     """Chunks in Chroma, reconciled per source so re-ingesting writes only what changed."""
 
-    def __init__(self, client: chromadb.ClientAPI, collection_name: str, embeddings: LazyEmbeddings) -> None:
+    def __init__(
+        self, client: chromadb.ClientAPI, collection_name: str, embeddings: LazyEmbeddings, location: str = ""
+    ) -> None:
         self.client = client
         self.collection_name = collection_name
         self.embeddings = embeddings
+        self.location = location  # the server's URL or the embedded store's folder, for messages
         self._vectorstore: Chroma | None = None
+
+    @contextmanager
+    def _reachable(self) -> Iterator[None]:
+        """A Chroma server that went away is a StoreUnavailableError (the HTTP API answers 503
+        and recovers by itself once the server is back), not an unexpected failure."""
+        import httpx
+
+        try:
+            yield
+        except httpx.TransportError as error:
+            raise StoreUnavailableError(
+                f"the vector store at {self.location} is unreachable ({error}); answers resume when it is back"
+            ) from None
+
+    def ping(self) -> None:
+        """Raise StoreUnavailableError unless the store answers."""
+        with self._reachable():
+            self.client.heartbeat()
+
+    # -- reading ---------------------------------------------------------------------------
+    def nearest(self, vector: list[float], k: int) -> list[tuple[Document, float]]:
+        """The k chunks nearest to a vector, with their cosine distance."""
+        with self._reachable():
+            return self.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=k)
+
+    def vectors(self, ids: list[str]) -> dict[str, list[float]]:
+        """The stored vectors of these chunks."""
+        with self._reachable():
+            got = self.vectorstore.get(ids=ids, include=["embeddings"])
+        return {i: [float(x) for x in v] for i, v in zip(got["ids"], got["embeddings"], strict=True)}
 
     # -- the collection ----------------------------------------------------------------
     def _existing(self) -> chromadb.Collection | None:
@@ -145,10 +188,11 @@ class ChunkStore:
         return Counter(str((m or {}).get("source", "")) for m in metadatas)
 
     def documents(self, source: str | None = None) -> list[Document]:
-        collection = self._existing()
-        if collection is None:
-            return []
-        result = collection.get(where={"source": source} if source else None, include=["documents", "metadatas"])
+        with self._reachable():
+            collection = self._existing()
+            if collection is None:
+                return []
+            result = collection.get(where={"source": source} if source else None, include=["documents", "metadatas"])
         docs = [
             Document(id=i, page_content=text or "", metadata=dict(meta or {}))
             for i, text, meta in zip(result["ids"], result["documents"], result["metadatas"], strict=True)
@@ -160,6 +204,19 @@ class ChunkStore:
         return set(collection.get(where={"source": source}, include=[])["ids"]) if collection is not None else set()
 
     # -- writing -------------------------------------------------------------------------
+    @contextmanager
+    def _writable(self) -> Iterator[None]:
+        """A store that refuses writes (a read-only data folder) is one clear DataFolderError."""
+        try:
+            with self._reachable():
+                yield
+        except (StoreUnavailableError, IndexMismatchError):
+            raise
+        except Exception as error:
+            if "readonly" not in str(error) and not isinstance(error, PermissionError):
+                raise
+            raise data_folder_error(Path(self.location), error) from None
+
     def sync_source(self, source: str, chunks: list[Document]) -> SourceSync:
         """Bring one source's chunks in the store to exactly ``chunks``.
 
@@ -171,11 +228,12 @@ class ChunkStore:
         stored = self._ids_of(source)
         new = [i for i in wanted if i not in stored]
         gone = sorted(stored - set(wanted))
-        if new:
-            documents = [Document(id=i, page_content=wanted[i].page_content, metadata=wanted[i].metadata) for i in new]
-            self.vectorstore.add_documents(documents, ids=new)
-        if gone:
-            self.vectorstore.delete(ids=gone)
+        with self._writable():
+            if new:
+                documents = [Document(id=i, page_content=wanted[i].page_content, metadata=wanted[i].metadata) for i in new]
+                self.vectorstore.add_documents(documents, ids=new)
+            if gone:
+                self.vectorstore.delete(ids=gone)
         return SourceSync(added=len(new), removed=len(gone), unchanged=len(wanted) - len(new))
 
     def remove_source(self, source: str) -> int:
@@ -183,11 +241,13 @@ class ChunkStore:
         ids = sorted(self._ids_of(source))
         collection = self._existing()
         if ids and collection is not None:
-            collection.delete(ids=ids)
+            with self._writable():
+                collection.delete(ids=ids)
         return len(ids)
 
     def reset(self) -> None:
         """Drop the collection."""
         if self._existing() is not None:
-            self.client.delete_collection(self.collection_name)
+            with self._writable():
+                self.client.delete_collection(self.collection_name)
         self._vectorstore = None
