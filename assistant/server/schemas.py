@@ -44,7 +44,9 @@ class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, examples=["Will I lose my engineering chops?"])
-    history: list[HistoryTurn] = Field(default=[], max_length=MAX_HISTORY_TURNS, description="Earlier turns, oldest first.")
+    history: list[HistoryTurn] = Field(
+        default=[], max_length=MAX_HISTORY_TURNS, description="Earlier turns, oldest first."
+    )
     top_k: int | None = Field(default=None, ge=1, le=20, description="Passages to retrieve.")
 
     @field_validator("question")

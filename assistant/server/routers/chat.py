@@ -24,7 +24,8 @@ MODEL = "career-assistant"
 def _refuse_unsupported(body: ChatCompletionRequest) -> None:
     # A client asking for n choices and silently getting one would think it got them all.
     if body.n not in (None, 1):
-        raise HTTPException(400, f"n={body.n} is not supported: this server returns one choice; leave `n` out or send 1")
+        message = f"n={body.n} is not supported: this server returns one choice; leave `n` out or send 1"
+        raise HTTPException(400, message)
 
 
 @router.get("/models")

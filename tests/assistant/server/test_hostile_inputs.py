@@ -43,14 +43,16 @@ class Case:
     raw: bytes | None = None  # sent as is, for bodies that are not JSON
     headers: dict[str, str] = field(default_factory=lambda: dict(JSON))
     auth: dict[str, str] | None = field(default_factory=lambda: dict(AUTH))
+    cited: bool = False  # a 200 must carry citations: the checks below then have work to do
 
 
-def ask(id_: str, question: Any, expect: int, path: str = ASK, **extra) -> Case:
-    return Case(id_, "POST", path, expect, body={"question": question, **extra})
+def ask(id_: str, question: Any, expect: int, path: str = ASK, cited: bool = False, **extra) -> Case:
+    return Case(id_, "POST", path, expect, body={"question": question, **extra}, cited=cited)
 
 
-def chat(id_: str, messages: Any, expect: int, stream: bool = False, **extra) -> Case:
-    return Case(id_, "POST", CHAT, expect, body={"model": "career-assistant", "messages": messages, "stream": stream, **extra})
+def chat(id_: str, messages: Any, expect: int, stream: bool = False, cited: bool = False, **extra) -> Case:
+    body = {"model": "career-assistant", "messages": messages, "stream": stream, **extra}
+    return Case(id_, "POST", CHAT, expect, body=body, cited=cited)
 
 
 def user(text: Any) -> dict:
@@ -96,6 +98,11 @@ INJECTIONS = {
 }
 
 CASES: list[Case] = [
+    # -- controls: well-formed questions the article answers --------------------------------
+    ask("control-ask", Q, 200, cited=True),
+    ask("control-ask-stream", Q, 200, path=STREAM, cited=True),
+    chat("control-chat", [user(Q)], 200, cited=True),
+    chat("control-chat-stream", [user(Q)], 200, stream=True, cited=True),
     # -- malformed JSON ---------------------------------------------------------------------
     raw("json-truncated", ASK, b'{"question": ', 400),
     raw("json-trailing-comma", ASK, b'{"question": "hi",}', 400),
@@ -308,7 +315,8 @@ def sse_datas(text: str) -> list[tuple[str, str]]:
     return events
 
 
-def assert_citations_hold(text: str, citations: list[dict], cleaned_dir) -> None:
+def assert_citations_hold(text: str, citations: list[dict], cleaned_dir, cited: bool = False) -> None:
+    assert citations or not cited, "a question the article answers got no citations"
     ids = {c["id"] for c in citations}
     markers = {int(n) for n in MARKER.findall(text)}
     assert markers <= ids, f"markers {sorted(markers - ids)} resolve to no citation"
@@ -317,23 +325,23 @@ def assert_citations_hold(text: str, citations: list[dict], cleaned_dir) -> None
         assert cleaned[citation["start"] : citation["end"]] == citation["quote"]
 
 
-def assert_answer_holds(body: dict, cleaned_dir) -> None:
-    assert_citations_hold(body["answer"], body["citations"], cleaned_dir)
+def assert_answer_holds(body: dict, cleaned_dir, cited: bool) -> None:
+    assert_citations_hold(body["answer"], body["citations"], cleaned_dir, cited)
     assert_well_cited(Answer.model_validate(body), (cleaned_dir / f"{ARTICLE.name}.txt").read_text(encoding="utf-8"))
 
 
 def check_200(case: Case, response: httpx.Response, cleaned_dir) -> None:
     path = urlsplit(case.path).path
     if path == ASK:
-        assert_answer_holds(response.json(), cleaned_dir)
+        assert_answer_holds(response.json(), cleaned_dir, case.cited)
     elif path == STREAM:
         events = sse_datas(response.text)
         assert [name for name, _ in events][-2:] == ["citations", "done"], events[-3:]
-        assert_answer_holds(json.loads(events[-1][1]), cleaned_dir)
+        assert_answer_holds(json.loads(events[-1][1]), cleaned_dir, case.cited)
     elif path == CHAT and (case.body is _UNSET or not case.body.get("stream")):
         body = response.json()
         assert len(body["choices"]) == 1
-        assert_citations_hold(body["choices"][0]["message"]["content"], body["citations"], cleaned_dir)
+        assert_citations_hold(body["choices"][0]["message"]["content"], body["citations"], cleaned_dir, case.cited)
     elif path == CHAT:
         datas = [data for _, data in sse_datas(response.text)]
         assert datas[-1] == "[DONE]"
@@ -341,7 +349,7 @@ def check_200(case: Case, response: httpx.Response, cleaned_dir) -> None:
         assert all("error" not in c for c in chunks), chunks
         text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
         assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
-        assert_citations_hold(text, chunks[-1]["citations"], cleaned_dir)
+        assert_citations_hold(text, chunks[-1]["citations"], cleaned_dir, case.cited)
     else:
         assert response.headers["content-type"].startswith("application/json")
 
