@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -106,18 +108,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(index_settings, tmp_path_factory):
-    """`assistant serve` on a free loopback port over the session index, with the embedded LLM
-    and an API key; yields (base URL, log path)."""
+@contextmanager
+def serving(index_settings, log_dir: Path, llm_backend: str) -> Iterator[tuple[str, Path]]:
+    """`assistant serve` on a free loopback port over the session index, with an API key and
+    the LLM backend given; yields (base URL, log path) once /readyz says ready."""
     port = free_port()
-    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    log_path = log_dir / "server.log"
     env = {
         **os.environ,
         "ASSISTANT_DATA_DIR": str(index_settings.data_dir),
         "ASSISTANT_CORPUS_DIR": str(CORPUS),
         "ASSISTANT_API_KEY": LIVE_API_KEY,
-        "ASSISTANT_LLM_BACKEND": "embedded",
+        "ASSISTANT_LLM_BACKEND": llm_backend,
     }
     log = log_path.open("w")
     process = subprocess.Popen(
@@ -146,3 +148,18 @@ def live_server(index_settings, tmp_path_factory):
         process.terminate()
         process.wait(timeout=30)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(index_settings, tmp_path_factory):
+    """`assistant serve` with the embedded LLM and an API key; yields (base URL, log path)."""
+    with serving(index_settings, tmp_path_factory.mktemp("server"), "embedded") as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def live_extractive_server(index_settings, tmp_path_factory):
+    """`assistant serve` as live_server, but answering with the extractive backend (no LLM):
+    for tests of the HTTP layer that send many requests."""
+    with serving(index_settings, tmp_path_factory.mktemp("server-extractive"), "extractive") as served:
+        yield served

@@ -1,20 +1,58 @@
 """Request ids and one log line per request (method, path, status, milliseconds).
 
 A plain ASGI middleware, so streamed responses pass through untouched. Headers are
-never logged, so neither is the API key.
+never logged, so neither is the API key. Whatever of the request does reach the line
+(method, path, request id) is escaped first: a path with `%0A` or an ANSI escape must
+not write a second, forged log line or repaint the operator's terminal.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
+from urllib.parse import quote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["BodySizeLimitMiddleware", "RequestLogMiddleware", "body_was_cut"]
+__all__ = [
+    "BodySizeLimitMiddleware",
+    "RequestLogMiddleware",
+    "body_was_cut",
+    "loggable",
+    "loggable_path",
+    "request_id_of",
+]
 
 log = logging.getLogger("assistant.server")
+
+# A client's own X-Request-ID is kept only if it is a plain token: it goes into our log
+# lines and back out in a response header.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+# RFC 3986 pchar and "/": what may stand in a path unencoded. Everything else (spaces,
+# controls, "%", non-ASCII) is percent-encoded again, as it came over the wire.
+_PATH_SAFE = "/!$&'()*+,;=:@-._~"
+_MAX_LOGGED_CHARS = 300
+
+
+def loggable(text: str, limit: int = _MAX_LOGGED_CHARS) -> str:
+    """Text from a request made fit for one log line: ASCII only, with every control,
+    invisible or non-ASCII character (and the backslash) as a Python backslash escape."""
+    cut = text[:limit]
+    escaped = cut.encode("unicode_escape").decode("ascii")
+    return escaped + ("..." if len(text) > limit else "")
+
+
+def loggable_path(path: str, limit: int = _MAX_LOGGED_CHARS) -> str:
+    """A request path for a log line: percent-encoded again, so `/v1/ask` reads as it is
+    and a decoded newline or ESC shows as %0A or %1B."""
+    encoded = quote(path, safe=_PATH_SAFE, errors="backslashreplace")
+    return encoded[:limit] + ("..." if len(encoded) > limit else "")
+
+
+def request_id_of(scope: Scope) -> str:
+    return scope.get("state", {}).get("request_id", "-")
 
 
 class RequestLogMiddleware:
@@ -26,10 +64,10 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send)
             return
         given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
-        request_id = given if given and len(given) <= 64 and given.isprintable() else uuid.uuid4().hex[:16]
+        request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:16]
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
-        status = 0
+        status = 0  # stays 0 only if the client went away before any response started
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -43,7 +81,11 @@ class RequestLogMiddleware:
         finally:
             log.info(
                 "request_id=%s %s %s -> %s in %.0f ms",
-                request_id, scope["method"], scope["path"], status, (time.perf_counter() - started) * 1000,
+                request_id,
+                loggable(scope["method"]),
+                loggable_path(scope["path"]),
+                status,
+                (time.perf_counter() - started) * 1000,
             )
 
 

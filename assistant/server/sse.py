@@ -16,6 +16,8 @@ from typing import Any
 from fastapi.responses import StreamingResponse
 from fastapi.sse import format_sse_event
 
+from assistant.server.errors import stack_without_messages
+
 __all__ = ["SSE_EVENT_SCHEMA", "event_stream", "sse"]
 
 # One event on the wire, as OpenAPI 3.2 describes Server-Sent Events (FastAPI uses the same).
@@ -47,7 +49,7 @@ def event_stream(events: Iterator[Any], encode: Encoded, on_error: Callable[[Exc
             for event in events:
                 yield from encode(event)
         except Exception as error:
-            log.exception("error while streaming an answer")
+            log.error("error while streaming an answer\n%s", stack_without_messages(error))
             yield on_error(error)
         finally:
             close = getattr(events, "close", None)

@@ -12,29 +12,20 @@ from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import StreamingResponse
 
 from assistant.answer import AnswerEvent
-from assistant.rewrite import Turn
 from assistant.server.deps import Service, require_api_key, require_json
 from assistant.server.errors import ERROR_RESPONSES
-from assistant.server.schemas import (
-    MAX_HISTORY_TURNS,
-    ChatChoice,
-    ChatChoiceMessage,
-    ChatCompletion,
-    ChatCompletionRequest,
-)
+from assistant.server.schemas import ChatChoice, ChatChoiceMessage, ChatCompletion, ChatCompletionRequest
 from assistant.server.sse import SSE_EVENT_SCHEMA, event_stream, sse
 
 router = APIRouter(prefix="/v1", tags=["openai"], dependencies=[Depends(require_api_key)])
 MODEL = "career-assistant"
 
 
-def _split(body: ChatCompletionRequest) -> tuple[str, list[Turn]]:
-    """The last user message is the question; earlier user and assistant messages are history."""
-    turns = [m for m in body.messages if m.role in ("user", "assistant") and m.text.strip()]
-    if not turns or turns[-1].role != "user":
-        raise HTTPException(422, "messages must end with a user message holding the question")
-    history = [Turn(role=m.role, content=m.text) for m in turns[:-1]][-MAX_HISTORY_TURNS:]
-    return turns[-1].text, history
+def _refuse_unsupported(body: ChatCompletionRequest) -> None:
+    # A client asking for n choices and silently getting one would think it got them all.
+    if body.n not in (None, 1):
+        message = f"n={body.n} is not supported: this server returns one choice; leave `n` out or send 1"
+        raise HTTPException(400, message)
 
 
 @router.get("/models")
@@ -58,7 +49,8 @@ def models() -> dict:
 )
 def chat_completions(body: ChatCompletionRequest, service: Service) -> ChatCompletion | StreamingResponse:
     """Chat completions in OpenAI's shape (stream and non-stream), model `career-assistant`."""
-    question, history = _split(body)
+    _refuse_unsupported(body)
+    question, history = body.question_and_history()
     completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
     created = int(time.time())
     if not body.stream:
