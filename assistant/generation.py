@@ -1,8 +1,8 @@
 """The LLM's turn: complete sentences from the model, as it writes them, within a time limit.
 
 The chat model streams in a worker thread so that a slow or stuck backend is given up
-after the timeout; the worker stops at its next token once the reader stops reading, and
-only then frees the model (its gate ticket), since llama.cpp is busy until the thread ends.
+after the timeout or on cancellation: the reader then frees the model's place in line at
+once, and the worker stops at its next token.
 
 The model is streamed directly, not through ``prompt | llm | StrOutputParser()``: closing
 such a sequence's stream makes LangChain read the rest of the parser's input for tracing,
@@ -52,7 +52,8 @@ def model_sentences(
             stream = llm.stream(messages)
             try:
                 for chunk in stream:
-                    if stop.is_set():
+                    # cancel too: a reader that was abandoned mid-answer never sets stop.
+                    if stop.is_set() or (cancel is not None and cancel.is_set()):
                         break
                     pieces.put(("text", chunk.text))
             finally:
@@ -94,3 +95,8 @@ def model_sentences(
         yield from split_cited_sentences(buffer)
     finally:
         stop.set()
+        # The line moves on when the reader is done, not when the worker is: a remote backend
+        # that hangs keeps its worker blocked in a read, and the local model's own lock keeps
+        # llama.cpp to one prompt while a cancelled worker finishes its current token.
+        if ticket is not None:
+            ticket.release()

@@ -82,6 +82,11 @@ def make_chroma_client(chroma_url: str, chroma_dir: Path) -> chromadb.ClientAPI:
         chroma_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(chroma_dir), settings=chroma_settings)
     except Exception as error:  # chromadb's Rust bindings fail in many shapes on a folder they cannot use
+        # Chroma caches the half-built client per path; a second attempt would then fail with
+        # "'RustBindingsAPI' object has no attribute 'bindings'" instead of the real reason.
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()
         raise data_folder_error(chroma_dir, error, "; Chroma writes to its folder even to read") from None
 
 

@@ -109,9 +109,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(index_settings, log_dir: Path, llm_backend: str) -> Iterator[tuple[str, Path]]:
-    """`assistant serve` on a free loopback port over the session index, with an API key and
-    the LLM backend given; yields (base URL, log path) once /readyz says ready."""
+def serving(
+    index_settings, log_dir: Path, llm_backend: str, wait_ready: bool = True, **env_extra: str
+) -> Iterator[tuple[str, Path]]:
+    """`assistant serve` on a free loopback port over the session index (or ASSISTANT_DATA_DIR
+    in env_extra), with an API key and the LLM backend given; yields (base URL, log path) once
+    /readyz says ready (or, without wait_ready, once /healthz answers)."""
     port = free_port()
     log_path = log_dir / "server.log"
     env = {
@@ -120,6 +123,7 @@ def serving(index_settings, log_dir: Path, llm_backend: str) -> Iterator[tuple[s
         "ASSISTANT_CORPUS_DIR": str(CORPUS),
         "ASSISTANT_API_KEY": LIVE_API_KEY,
         "ASSISTANT_LLM_BACKEND": llm_backend,
+        **env_extra,
     }
     log = log_path.open("w")
     process = subprocess.Popen(
@@ -132,12 +136,11 @@ def serving(index_settings, log_dir: Path, llm_backend: str) -> Iterator[tuple[s
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 180
-        saw_alive_before_ready = False
-        while True:
+        probe = "/readyz" if wait_ready else "/healthz"
+        while True:  # polling a process we started: there is no event to wait on
             try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                if httpx.get(f"{base}{probe}", timeout=2).status_code == 200:
                     break
-                saw_alive_before_ready |= httpx.get(f"{base}/healthz", timeout=2).status_code == 200
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:

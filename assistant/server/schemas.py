@@ -70,9 +70,13 @@ class Health(BaseModel):
 
 
 class Ready(BaseModel):
-    status: Literal["ready"] = "ready"
+    status: Literal["ready", "degraded"] = Field(
+        "ready", description="degraded: the LLM failed its last turn; answers fall back to the article's quotes."
+    )
     backend: str
     chunks: int
+    problem: str = Field("", description="With degraded: what failed.")
+    in_line: int = Field(0, description="Requests running on or waiting for the LLM.")
 
 
 class SourceInfo(BaseModel):

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator
+import threading
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any
 
 from fastapi.responses import StreamingResponse
 from fastapi.sse import format_sse_event
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
 
+from assistant.server.disconnect import cancel_on_disconnect
 from assistant.server.errors import stack_without_messages
 
 __all__ = ["SSE_EVENT_SCHEMA", "event_stream", "sse"]
@@ -36,25 +40,36 @@ log = logging.getLogger("assistant.server")
 Encoded = Callable[[Any], Iterable[bytes]]
 
 
-def event_stream(events: Iterator[Any], encode: Encoded, on_error: Callable[[Exception], bytes]) -> StreamingResponse:
+async def event_stream(
+    request: Request,
+    answer: Callable[[threading.Event], Iterator[Any]],
+    encode: Encoded,
+    on_error: Callable[[Exception], bytes],
+) -> StreamingResponse:
     """Take the first event now (raising Busy, QueueTimeout ... as HTTP errors), stream the rest.
 
-    An error after the response has started becomes an event from on_error, not a cut connection.
+    ``answer(cancel)`` gives the events; cancel is set when the client goes away (or the
+    stream ends), so an abandoned answer frees the model at once. An error after the
+    response has started becomes an event from on_error, not a cut connection.
     """
-    first = next(events)
+    cancel = threading.Event()
+    events = answer(cancel)
+    done = object()
+    first = await run_in_threadpool(next, events, done)
 
-    def body() -> Iterator[bytes]:
-        try:
-            yield from encode(first)
-            for event in events:
-                yield from encode(event)
-        except Exception as error:
-            log.error("error while streaming an answer\n%s", stack_without_messages(error))
-            yield on_error(error)
-        finally:
-            close = getattr(events, "close", None)
-            if close is not None:
-                close()  # a client that went away stops the generation too
+    async def body() -> AsyncIterator[bytes]:
+        async with cancel_on_disconnect(request, cancel):
+            try:
+                event = first
+                while event is not done:
+                    for piece in encode(event):
+                        yield piece
+                    event = await run_in_threadpool(next, events, done)
+            except Exception as error:
+                log.error("error while streaming an answer\n%s", stack_without_messages(error))
+                yield on_error(error)
+            finally:
+                cancel.set()  # a client that went away (the task is cancelled here) stops the model too
 
     return StreamingResponse(body(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 

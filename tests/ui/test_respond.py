@@ -28,9 +28,9 @@ def test_a_follow_up_uses_the_chat_history(retriever):
     seen = []
 
     class Recording(AnswerService):
-        def stream(self, question, history=(), top_k=None):
+        def stream(self, question, history=(), top_k=None, cancel=None):
             seen.append([t.content for t in history])
-            yield from super().stream(question, history, top_k)
+            yield from super().stream(question, history, top_k, cancel)
 
     service = Recording(retriever, None, backend="extractive")
     first, _, _ = last_turn(lambda: (service, ""), "What are the top skills of a staff engineer?")
@@ -49,8 +49,8 @@ def test_not_ready_busy_and_broken_backends_are_friendly_messages(make_service, 
             yield  # pragma: no cover
 
     class BrokenService(AnswerService):
-        def stream(self, question, history=(), top_k=None):
-            yield from list(super().stream(question, history, top_k))[:1]
+        def stream(self, question, history=(), top_k=None, cancel=None):
+            yield from list(super().stream(question, history, top_k, cancel))[:1]
             raise ConnectionError("backend down")
 
     busy = BusyService(retriever, None, backend="x")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
 from assistant.answer import Answer, AnswerEvent
 from assistant.server.deps import Service, require_api_key, require_json
+from assistant.server.disconnect import run_cancellable
 from assistant.server.errors import ERROR_RESPONSES
 from assistant.server.schemas import AskRequest
 from assistant.server.sse import SSE_EVENT_SCHEMA, event_stream, sse
@@ -25,9 +26,9 @@ _STREAM_DOC = {
 
 
 @router.post("/ask", response_model=Answer, responses=ERROR_RESPONSES, dependencies=[Depends(require_json)])
-def ask(body: AskRequest, service: Service) -> Answer:
+async def ask(body: AskRequest, service: Service, request: Request) -> Answer:
     """Answer a question, with citations; the same object as `assistant ask --json`."""
-    return service.ask(body.question, body.history, body.top_k)
+    return await run_cancellable(request, lambda cancel: service.ask(body.question, body.history, body.top_k, cancel))
 
 
 def _encode(event: AnswerEvent) -> Iterator[bytes]:
@@ -49,6 +50,7 @@ def _error(error: Exception) -> bytes:
     responses={**ERROR_RESPONSES, **_STREAM_DOC},
     dependencies=[Depends(require_json)],
 )
-def ask_stream(body: AskRequest, service: Service) -> StreamingResponse:
+async def ask_stream(body: AskRequest, service: Service, request: Request) -> StreamingResponse:
     """The answer as it is written: text deltas, then the citations, then the whole answer."""
-    return event_stream(service.stream(body.question, body.history, body.top_k), _encode, _error)
+    answer = lambda cancel: service.stream(body.question, body.history, body.top_k, cancel)  # noqa: E731
+    return await event_stream(request, answer, _encode, _error)

@@ -8,11 +8,12 @@ import time
 import uuid
 from collections.abc import Iterator
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import StreamingResponse
 
 from assistant.answer import AnswerEvent
 from assistant.server.deps import Service, require_api_key, require_json
+from assistant.server.disconnect import run_cancellable
 from assistant.server.errors import ERROR_RESPONSES
 from assistant.server.schemas import ChatChoice, ChatChoiceMessage, ChatCompletion, ChatCompletionRequest
 from assistant.server.sse import SSE_EVENT_SCHEMA, event_stream, sse
@@ -47,14 +48,16 @@ def models() -> dict:
     },
     dependencies=[Depends(require_json)],
 )
-def chat_completions(body: ChatCompletionRequest, service: Service) -> ChatCompletion | StreamingResponse:
+async def chat_completions(
+    body: ChatCompletionRequest, service: Service, request: Request
+) -> ChatCompletion | StreamingResponse:
     """Chat completions in OpenAI's shape (stream and non-stream), model `career-assistant`."""
     _refuse_unsupported(body)
     question, history = body.question_and_history()
     completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
     created = int(time.time())
     if not body.stream:
-        answer = service.ask(question, history)
+        answer = await run_cancellable(request, lambda cancel: service.ask(question, history, cancel=cancel))
         return ChatCompletion(
             id=completion_id,
             created=created,
@@ -95,4 +98,4 @@ def chat_completions(body: ChatCompletionRequest, service: Service) -> ChatCompl
     def error(exc: Exception) -> bytes:
         return sse(None, {"error": {"type": "internal", "message": f"the answer failed: {type(exc).__name__}"}})
 
-    return event_stream(service.stream(question, history), encode, error)
+    return await event_stream(request, lambda cancel: service.stream(question, history, cancel=cancel), encode, error)

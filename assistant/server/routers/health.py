@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
+from assistant.errors import StoreUnavailableError
 from assistant.server.deps import State
 from assistant.server.errors import error_response
 from assistant.server.schemas import ErrorResponse, Health, Ready
@@ -21,6 +23,14 @@ async def healthz() -> Health:
 @router.get("/readyz", response_model=Ready, responses={503: {"model": ErrorResponse, "description": "Not ready."}})
 async def readyz(state: State) -> Ready | JSONResponse:
     """The index and the models are loaded; otherwise 503 with the reason."""
-    if state.service is None:
+    service = state.service
+    if service is None:
         return error_response(503, state.reason, "not_ready", headers={"Retry-After": "5"})
-    return Ready(backend=state.service.backend, chunks=state.service.chunk_count)
+    try:
+        await run_in_threadpool(service.check_store)  # a Chroma server that went away
+    except StoreUnavailableError as error:
+        return error_response(503, str(error), "not_ready", headers={"Retry-After": "5"})
+    ready = Ready(backend=service.backend, chunks=service.chunk_count, in_line=service.gate.admitted)
+    if service.llm_problem:  # still ready: quotes keep serving while the LLM fails
+        ready.status, ready.problem = "degraded", service.llm_problem
+    return ready

@@ -64,8 +64,8 @@ def test_stream_sends_tokens_then_citations_then_done(client):
 
 
 class _BreaksMidStream(AnswerService):
-    def stream(self, question, history=(), top_k=None):
-        events = super().stream(question, history, top_k)
+    def stream(self, question, history=(), top_k=None, cancel=None):
+        events = super().stream(question, history, top_k, cancel)
         yield next(events)
         raise RuntimeError("disk on fire")
 

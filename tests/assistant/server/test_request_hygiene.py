@@ -102,7 +102,7 @@ def test_lone_surrogates_and_long_turns_are_422(client, caplog, path, body, word
 class _Fails(AnswerService):
     """Fails as an encoder does: with the user's text in the exception's message."""
 
-    def stream(self, question, history=(), top_k=None):
+    def stream(self, question, history=(), top_k=None, cancel=None):
         raise UnicodeEncodeError("utf-8", f"{question} {SECRET}", 0, 1, "surrogates not allowed")
 
 
