@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -109,18 +110,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(index_settings, tmp_path_factory):
-    """`assistant serve` on a free loopback port over the session index, with the embedded LLM
-    and an API key; yields (base URL, log path)."""
+@contextmanager
+def serving(data_dir: Path, corpus_dir: Path, log_path: Path, **env: str):
+    """`assistant serve` on a free loopback port over an index in data_dir, with the API key;
+    env adds settings (ASSISTANT_LLM_BACKEND ...). Yields the base URL once /readyz answers."""
     port = free_port()
-    log_path = tmp_path_factory.mktemp("server") / "server.log"
     env = {
         **os.environ,
-        "ASSISTANT_DATA_DIR": str(index_settings.data_dir),
-        "ASSISTANT_CORPUS_DIR": str(CORPUS),
+        "ASSISTANT_DATA_DIR": str(data_dir),
+        "ASSISTANT_CORPUS_DIR": str(corpus_dir),
         "ASSISTANT_API_KEY": LIVE_API_KEY,
-        "ASSISTANT_LLM_BACKEND": "embedded",
+        **env,
     }
     log = log_path.open("w")
     process = subprocess.Popen(
@@ -128,7 +128,7 @@ def live_server(index_settings, tmp_path_factory):
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
-        cwd=index_settings.data_dir.parent,
+        cwd=data_dir.parent,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -144,8 +144,17 @@ def live_server(index_settings, tmp_path_factory):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"assistant serve did not get ready; log: {log_path}\n{log_path.read_text()[-2000:]}")
             time.sleep(0.3)
-        yield base, log_path
+        yield base
     finally:
         process.terminate()
         process.wait(timeout=30)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(index_settings, tmp_path_factory):
+    """`assistant serve` on a free loopback port over the session index, with the embedded LLM
+    and an API key; yields (base URL, log path)."""
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    with serving(index_settings.data_dir, CORPUS, log_path, ASSISTANT_LLM_BACKEND="embedded") as base:
+        yield base, log_path

@@ -19,7 +19,7 @@ from langchain_core.documents import Document  # noqa: E402
 from assistant.gate import Busy, QueueTimeout
 from assistant.rewrite import Turn
 from assistant.service import AnswerService, QuestionError
-from ui.render import CSS, render_answer, render_error, render_partial
+from ui.render import CSS, asked_text, render_answer, render_error, render_partial, render_question, render_status
 
 __all__ = ["CSS", "DEFAULT_EXAMPLES", "ServiceProvider", "build_ui", "example_questions", "respond"]
 
@@ -44,16 +44,13 @@ def example_questions(documents: list[Document]) -> list[str]:
 
 def _status(service: AnswerService | None, reason: str, last_ms: float | None = None) -> str:
     if service is None:
-        return f"**Not ready:** {reason}"
-    parts = [f"LLM backend: `{service.backend}`", f"{service.retriever.chunk_count} passages indexed"]
-    if last_ms is not None:
-        parts.append(f"last answer {last_ms / 1000:.1f} s")
-    return " · ".join(parts)
+        return render_status(None, reason=reason)
+    return render_status(service.backend, service.retriever.chunk_count, last_ms)
 
 
 def _history(messages: list[dict]) -> list[Turn]:
     """The user's earlier questions: all the rewriter needs to understand a follow-up."""
-    return [Turn(role="user", content=str(m["content"])) for m in messages if m.get("role") == "user"]
+    return [Turn(role="user", content=asked_text(str(m["content"]))) for m in messages if m.get("role") == "user"]
 
 
 def respond(
@@ -69,7 +66,7 @@ def respond(
         yield messages, "", _status(service, reason)
         return
     history = _history(messages)
-    messages.append({"role": "user", "content": asked})
+    messages.append({"role": "user", "content": render_question(asked)})
     if service is None:
         messages.append({"role": "assistant", "content": render_error(f"The assistant is not ready yet: {reason}")})
         yield messages, "", _status(service, reason)
