@@ -139,7 +139,7 @@ def build_ui(provider: ServiceProvider, examples: list[str]) -> gr.Blocks:
             label="Chat",
             elem_id="chat",
             height=520,
-            sanitize_html=False,  # ui/render.py escapes every text it puts in the HTML
+            sanitize_html=False,  # ui/render.py escapes every text it puts in the HTML, the user's too
             render_markdown=False,
             buttons=["copy"],
         )
@@ -156,6 +156,8 @@ def build_ui(provider: ServiceProvider, examples: list[str]) -> gr.Blocks:
             clear = gr.Button("Clear chat", elem_id="clear", size="sm")
         gr.Markdown("**Questions from the article:**")
         with gr.Row(elem_id="examples"):
+            # A button shows its label as text, so a corpus question is not escaped here (it
+            # would show "&lt;"); asked, it goes through respond like a typed one.
             example_buttons = [gr.Button(q, size="sm", elem_classes=["example-q"]) for q in examples]
         status = gr.Markdown(_status(*provider()), elem_id="status")
 

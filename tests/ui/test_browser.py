@@ -147,9 +147,9 @@ def test_a_typed_script_is_shown_as_text_and_never_runs(page):
     except Exception as error:
         pytest.fail(f"no answer appeared ({error}); screenshot: {page.shot('no-answer')}")
     shot = page.shot("typed-payload")
-    assert PAYLOAD in page.locator("#chat").inner_text(), shot  # the user sees what they typed
-    assert page.locator("#chat img, #chat svg[onload]").count() == 0, shot
     assert dialogs == [], f"a script ran: {dialogs}; screenshot: {shot}"
+    assert page.locator("#chat img, #chat svg[onload]").count() == 0, shot
+    assert PAYLOAD in page.locator("#chat").inner_text(), shot  # the user sees what they typed
 
 
 def test_an_example_question_from_the_corpus_is_shown_as_text_and_never_runs(browser, keyless_server, tmp_path):
@@ -165,7 +165,7 @@ def test_an_example_question_from_the_corpus_is_shown_as_text_and_never_runs(bro
     page.locator("#chat .answer:not(.streaming)").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
     shot = tmp_path / "example-payload.png"
     page.screenshot(path=str(shot), full_page=True)
-    assert PAYLOAD in page.locator("#chat").inner_text(), shot
-    assert page.locator("#chat img, #chat svg[onload]").count() == 0, shot
     assert dialogs == [], f"a script ran: {dialogs}; screenshot: {shot}"
+    assert page.locator("#chat img, #chat svg[onload]").count() == 0, shot
+    assert PAYLOAD in page.locator("#chat").inner_text(), shot
     context.close()
