@@ -113,22 +113,6 @@ def ask(
         print_answer(console, answer)
 
 
-def exposure_warning(host: str, has_api_key: bool) -> str:
-    """The loud warning for a server reachable from the network with no key, or ''."""
-    import ipaddress
-
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if loopback or has_api_key:
-        return ""
-    return (
-        f"WARNING: binding {host} exposes the assistant to the network WITHOUT an API key. Anyone who can "
-        "reach this machine can use it. Set ASSISTANT_API_KEY, or bind 127.0.0.1."
-    )
-
-
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1, ASSISTANT_HOST).")] = None,
@@ -139,6 +123,7 @@ def serve(
 
     import uvicorn
 
+    from assistant.server.exposure import exposure_warning
     from launch.web import create_web_app
 
     settings = load_settings()

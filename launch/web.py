@@ -12,7 +12,9 @@ from assistant.server import create_app
 from assistant.server.state import AssistantState
 from assistant.settings import Settings
 
-__all__ = ["create_web_app"]
+__all__ = ["UI_PATH", "create_web_app"]
+
+UI_PATH = "/ui"
 
 
 def create_web_app(settings: Settings | None = None) -> FastAPI:
@@ -22,15 +24,27 @@ def create_web_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _mount_ui(app: FastAPI, state: AssistantState) -> FastAPI:
-    """The Gradio chat at /ui, in this process: it shares the loaded service."""
+    """The Gradio chat at /ui, in this process: it shares the loaded service.
+
+    With an API key set, the UI is behind it too (ui/auth.py): a login page for people,
+    the Bearer header for scripts; without one it stays open, like the API."""
     import gradio as gr
+    from starlette.middleware import Middleware
 
     from assistant.composition import build_store
     from ui.app import CSS, DEFAULT_EXAMPLES, build_ui, example_questions
+    from ui.auth import KeyGate, gradio_user, login_routes
 
     try:  # the example questions come from the index's metadata: no model needed
         examples = example_questions(build_store(state.settings).documents())
     except Exception:  # no index yet: the chat says so; the examples are generic
         examples = DEFAULT_EXAMPLES
     blocks = build_ui(lambda: (state.service, state.reason), examples)
-    return gr.mount_gradio_app(app, blocks, path="/ui", css=CSS, show_error=False)
+    key = state.settings.api_key.get_secret_value()
+    if not key:
+        return gr.mount_gradio_app(app, blocks, path=UI_PATH, css=CSS, show_error=False)
+    app.include_router(login_routes(key, UI_PATH))  # before the mount, which would take its paths
+    return gr.mount_gradio_app(
+        app, blocks, path=UI_PATH, css=CSS, show_error=False,
+        app_kwargs={"middleware": [Middleware(KeyGate, key=key)]}, auth_dependency=gradio_user(key),
+    )

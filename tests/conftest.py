@@ -120,7 +120,7 @@ def serving(
     env = {
         **os.environ,
         "ASSISTANT_DATA_DIR": str(index_settings.data_dir),
-        "ASSISTANT_CORPUS_DIR": str(CORPUS),
+        "ASSISTANT_CORPUS_DIR": str(index_settings.corpus_dir),
         "ASSISTANT_API_KEY": LIVE_API_KEY,
         "ASSISTANT_LLM_BACKEND": llm_backend,
         **env_extra,

@@ -19,7 +19,7 @@ from langchain_core.documents import Document  # noqa: E402
 from assistant.errors import Busy, QueueTimeout, QuestionError
 from assistant.rewrite import Turn
 from assistant.service import AnswerService
-from ui.render import CSS, render_answer, render_error, render_partial
+from ui.render import CSS, asked_text, render_answer, render_error, render_partial, render_question, render_status
 
 __all__ = ["CSS", "DEFAULT_EXAMPLES", "ServiceProvider", "build_ui", "example_questions", "respond"]
 
@@ -44,16 +44,13 @@ def example_questions(documents: list[Document]) -> list[str]:
 
 def _status(service: AnswerService | None, reason: str, last_ms: float | None = None) -> str:
     if service is None:
-        return f"**Not ready:** {reason}"
-    parts = [f"LLM backend: `{service.backend}`", f"{service.chunk_count} passages indexed"]
-    if last_ms is not None:
-        parts.append(f"last answer {last_ms / 1000:.1f} s")
-    return " · ".join(parts)
+        return render_status(None, reason=reason)
+    return render_status(service.backend, service.chunk_count, last_ms)
 
 
 def _history(messages: list[dict]) -> list[Turn]:
     """The user's earlier questions: all the rewriter needs to understand a follow-up."""
-    return [Turn(role="user", content=str(m["content"])) for m in messages if m.get("role") == "user"]
+    return [Turn(role="user", content=asked_text(str(m["content"]))) for m in messages if m.get("role") == "user"]
 
 
 def respond(
@@ -69,7 +66,7 @@ def respond(
         yield messages, "", _status(service, reason)
         return
     history = _history(messages)
-    messages.append({"role": "user", "content": asked})
+    messages.append({"role": "user", "content": render_question(asked)})
     if service is None:
         messages.append({"role": "assistant", "content": render_error(f"The assistant is not ready yet: {reason}")})
         yield messages, "", _status(service, reason)
@@ -142,7 +139,7 @@ def build_ui(provider: ServiceProvider, examples: list[str]) -> gr.Blocks:
             label="Chat",
             elem_id="chat",
             height=520,
-            sanitize_html=False,  # ui/render.py escapes every text it puts in the HTML
+            sanitize_html=False,  # ui/render.py escapes every text it puts in the HTML, the user's too
             render_markdown=False,
             buttons=["copy"],
         )
@@ -159,6 +156,8 @@ def build_ui(provider: ServiceProvider, examples: list[str]) -> gr.Blocks:
             clear = gr.Button("Clear chat", elem_id="clear", size="sm")
         gr.Markdown("**Questions from the article:**")
         with gr.Row(elem_id="examples"):
+            # A button shows its label as text, so a corpus question is not escaped here (it
+            # would show "&lt;"); asked, it goes through respond like a typed one.
             example_buttons = [gr.Button(q, size="sm", elem_classes=["example-q"]) for q in examples]
         status = gr.Markdown(_status(*provider()), elem_id="status")
 

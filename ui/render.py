@@ -1,9 +1,10 @@
-"""Answers as HTML for the chat: marked sentences, citation cards, abstentions, errors.
+"""Everything the UI shows: the user's questions, answers (marked sentences, citation
+cards, abstentions) and errors as HTML; the status line as Markdown.
 
-Pure functions of the answer, so they are tested without a browser. Every piece of text
-that comes from the article, the model or the user is escaped here; the chat renders
-the result with Gradio's HTML sanitising off, because it would strip the ids and classes
-that tie markers to cards.
+Pure functions, so they are tested without a browser. Every piece of text that comes
+from the article, the model or the user is escaped here, and nothing reaches the page
+any other way: the chat renders with Gradio's HTML sanitising off, because it would
+strip the ids and classes that tie markers to cards.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from collections.abc import Mapping
 from assistant.answer import Answer, AnswerSentence, Citation
 from assistant.text import sentence_spans
 
-__all__ = ["CSS", "render_answer", "render_error", "render_partial"]
+__all__ = [
+    "CSS", "asked_text", "render_answer", "render_error", "render_partial", "render_question", "render_status",
+]
 
 _MARKER = re.compile(r"\[(\d+)\]")
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
 CSS = """
 .answer .quote { font-style: italic; }
@@ -121,3 +125,31 @@ def render_partial(text: str) -> str:
 
 def render_error(message: str) -> str:
     return f'<div class="answer error" data-error="true">{_e(message)}</div>'
+
+
+def render_question(text: str) -> str:
+    """The user's own message, as text: the chat would run any HTML in it."""
+    return _e(text)
+
+
+def asked_text(content: str) -> str:
+    """The question a user message holds (render_question undone), for the follow-up history."""
+    return html.unescape(content)
+
+
+def _md(text: str) -> str:
+    """Text for Markdown: every ASCII punctuation mark backslash-escaped (CommonMark allows it
+    for all of them), so neither HTML nor Markdown (links, images, emphasis) can form."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(text.split()))
+
+
+def render_status(backend: str | None, passages: int = 0, last_ms: float | None = None, reason: str = "") -> str:
+    """The status line, in Markdown (a gr.Markdown shows it): backend, passages indexed and
+    the last answer's time; or why the assistant is not ready (backend None). The reason may
+    quote a path or an error, so it is escaped like any other text."""
+    if backend is None:
+        return f"**Not ready:** {_md(reason)}"
+    parts = [f"LLM backend: <code>{_md(backend)}</code>", f"{passages} passages indexed"]
+    if last_ms is not None:
+        parts.append(f"last answer {last_ms / 1000:.1f} s")
+    return " · ".join(parts)

@@ -11,7 +11,7 @@ from assistant.server.middleware import body_was_cut
 from assistant.server.state import AssistantState
 from assistant.service import AnswerService
 
-__all__ = ["Service", "State", "require_api_key", "require_json"]
+__all__ = ["Service", "State", "bearer_key_matches", "key_matches", "require_api_key", "require_json"]
 
 
 def get_state(request: Request) -> AssistantState:
@@ -30,12 +30,22 @@ def get_service(state: State) -> AnswerService:
 Service = Annotated[AnswerService, Depends(get_service)]
 
 
+def key_matches(given: str, expected: str) -> bool:
+    """In constant time, so the answer's timing tells nothing about the key."""
+    return secrets.compare_digest(given.strip().encode(), expected.encode())
+
+
+def bearer_key_matches(authorization: str, expected: str) -> bool:
+    """Whether an `Authorization` header value is `Bearer <expected>` (the API's and the UI's check)."""
+    scheme, _, given = authorization.partition(" ")
+    return scheme.lower() == "bearer" and key_matches(given, expected)
+
+
 def require_api_key(request: Request, state: State) -> None:
     expected = state.settings.api_key.get_secret_value()
     if not expected:
         return
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip().encode(), expected.encode()):
+    if not bearer_key_matches(request.headers.get("authorization", ""), expected):
         raise HTTPException(401, "missing or wrong API key: send `Authorization: Bearer <key>`",
                             headers={"WWW-Authenticate": "Bearer"})
 

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import LIVE_API_KEY
+from tests.ui.conftest import PAYLOAD, PAYLOAD_QUESTION
+
 pytestmark = pytest.mark.integration
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -31,12 +34,34 @@ def browser():
         browser.close()
 
 
+def log_in(page, base: str, key: str = LIVE_API_KEY) -> None:
+    """Open the UI as a visitor does: sent to the login page, then back to the chat."""
+    page.goto(f"{base}/ui/")
+    page.wait_for_url(f"{base}/ui/login")
+    page.locator("#key").fill(key)
+    page.locator("#login").click()
+    page.wait_for_url(f"{base}/ui/")
+    page.wait_for_load_state("networkidle")
+
+
+def no_dialogs(page) -> list[str]:
+    """Every alert/confirm/prompt the page opens (a script that ran), dismissed and kept."""
+    opened: list[str] = []
+
+    def record(dialog) -> None:
+        opened.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", record)
+    return opened
+
+
 @pytest.fixture
 def page(browser, live_server, tmp_path):
     base, _ = live_server
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto(f"{base}/ui/", wait_until="networkidle")
+    log_in(page, base)
     shots: list[Path] = []
 
     def shot(name: str) -> Path:
@@ -89,7 +114,7 @@ def test_phone_width_has_no_sideways_scrolling(browser, live_server, tmp_path):
     base, _ = live_server
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
-    page.goto(f"{base}/ui/", wait_until="networkidle")
+    log_in(page, base)
     page.locator("#question textarea").fill("Do staff engineers only write code?")
     page.locator("#ask").click()
     page.locator(".cite-card").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
@@ -98,3 +123,49 @@ def test_phone_width_has_no_sideways_scrolling(browser, live_server, tmp_path):
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     context.close()
     assert overflow <= 1, f"page is {overflow}px wider than a phone; screenshot: {shot}"
+
+
+def test_a_wrong_key_stays_on_the_login_page(browser, live_server):
+    base, _ = live_server
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{base}/ui/")
+    page.wait_for_url(f"{base}/ui/login")
+    page.locator("#key").fill("not-the-key")
+    page.locator("#login").click()
+    page.locator("[role=alert]", has_text="That is not the key.").wait_for(timeout=10_000)
+    assert page.locator("#chat").count() == 0
+    context.close()
+
+
+def test_a_typed_script_is_shown_as_text_and_never_runs(page):
+    dialogs = no_dialogs(page)
+    page.locator("#question textarea").fill(PAYLOAD_QUESTION)
+    page.locator("#ask").click()
+    try:  # the turn is over when the streaming placeholder has become the final answer
+        page.locator("#chat .answer:not(.streaming)").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    except Exception as error:
+        pytest.fail(f"no answer appeared ({error}); screenshot: {page.shot('no-answer')}")
+    shot = page.shot("typed-payload")
+    assert dialogs == [], f"a script ran: {dialogs}; screenshot: {shot}"
+    assert page.locator("#chat img, #chat svg[onload]").count() == 0, shot
+    assert PAYLOAD in page.locator("#chat").inner_text(), shot  # the user sees what they typed
+
+
+def test_an_example_question_from_the_corpus_is_shown_as_text_and_never_runs(browser, keyless_server, tmp_path):
+    """Stored: a corpus file's Q&A question holding a script becomes an example button."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    dialogs = no_dialogs(page)
+    page.goto(f"{keyless_server}/ui/", wait_until="networkidle")
+    example = page.locator(".example-q", has_text="Should I become a manager?")
+    assert example.inner_text().strip() == PAYLOAD_QUESTION
+    assert page.locator("#examples img, #examples svg[onload]").count() == 0
+    example.click()
+    page.locator("#chat .answer:not(.streaming)").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    shot = tmp_path / "example-payload.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert dialogs == [], f"a script ran: {dialogs}; screenshot: {shot}"
+    assert page.locator("#chat img, #chat svg[onload]").count() == 0, shot
+    assert PAYLOAD in page.locator("#chat").inner_text(), shot
+    context.close()

@@ -1,7 +1,9 @@
 """The chat's HTML, without a browser."""
 
+from html import unescape
+
 from assistant.answer import Answer, AnswerSentence, Citation
-from ui.render import render_answer, render_error, render_partial
+from ui.render import asked_text, render_answer, render_error, render_partial, render_question, render_status
 
 CITATION = Citation(
     id=1, chunk_id="c1", source="a.txt", title="T <b>", author="A", section="Q & A > Why?",
@@ -55,3 +57,29 @@ def test_long_passages_are_cut_to_the_sentence_and_its_neighbours():
     html = render_answer(answer(citations=[cited]), "p", {"c1": (passage, 0)})
     assert "… Two. <mark>Three is cited.</mark> Four. …" in html
     assert "One." not in html and "Five." not in html
+
+
+PAYLOAD = '<img src=x onerror=alert(1)><svg onload=alert(2)> "AT&T" & Should I become a manager?'
+
+
+def test_the_users_question_is_escaped_and_read_back_unchanged():
+    shown = render_question(PAYLOAD)
+    assert "<" not in shown and ">" not in shown
+    assert "&lt;img src=x onerror=alert(1)&gt;" in shown
+    assert asked_text(shown) == PAYLOAD  # what the follow-up history sees
+
+
+def test_the_status_line_shows_html_and_markdown_as_text():
+    from markdown_it import MarkdownIt
+
+    reason = f"{PAYLOAD} [link](javascript:alert(3)) ![i](http://x/i.png) *em* `code`\n# heading"
+    rendered = MarkdownIt("commonmark").render(render_status(None, reason=reason))
+    assert "<img" not in rendered and "<svg" not in rendered and "<a " not in rendered
+    assert "<em>" not in rendered and "<h1>" not in rendered
+    assert rendered.startswith("<p><strong>Not ready:</strong> ")
+    assert unescape(rendered.removeprefix("<p><strong>Not ready:</strong> ").removesuffix("</p>\n")) == (
+        " ".join(reason.split())
+    )
+    ready = MarkdownIt("commonmark").render(render_status("openai:<b>x</b>", 120, 2500))
+    assert "<code>openai:&lt;b&gt;x&lt;/b&gt;</code>" in ready and "120 passages indexed" in ready
+    assert "last answer 2.5 s" in ready

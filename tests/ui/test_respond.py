@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from langchain_core.documents import Document
 
 from assistant.gate import Busy
 from assistant.service import AnswerService
-from ui.app import respond
+from ui.app import example_questions, respond
+from ui.render import render_question
 
 pytestmark = pytest.mark.integration
 
@@ -65,3 +67,32 @@ def test_an_empty_question_adds_nothing(make_service):
     service = make_service()
     messages, _, _ = last_turn(lambda: (service, ""), "   ")
     assert messages == []
+
+
+PAYLOAD = "<img src=x onerror=alert(1)><svg onload=alert(2)> Should I become a manager?"
+
+
+def test_the_users_message_is_escaped_in_the_chat_but_not_in_the_history(retriever):
+    seen = []
+
+    class Recording(AnswerService):
+        def stream(self, question, history=(), top_k=None):
+            seen.append((question, [t.content for t in history]))
+            yield from super().stream(question, history, top_k)
+
+    service = Recording(retriever, None, backend="extractive")
+    first, _, _ = last_turn(lambda: (service, ""), PAYLOAD)
+    assert first[0] == {"role": "user", "content": render_question(PAYLOAD)}
+    assert "<img" not in first[0]["content"] and "<svg" not in first[0]["content"]
+    assert "<img" not in first[1]["content"] and "<svg" not in first[1]["content"]
+    last_turn(lambda: (service, ""), "What about staff engineers?", first)
+    assert seen == [(PAYLOAD, []), ("What about staff engineers?", [PAYLOAD])]  # the model reads the words
+
+
+def test_a_corpus_question_with_html_is_asked_as_text():
+    chunk = Document(page_content="Become a manager when ...", metadata={"source": "a.txt", "question": PAYLOAD})
+    examples = example_questions([chunk])
+    assert examples == [PAYLOAD]  # a button shows its label as text (tests/ui/test_browser.py proves it)
+    messages, _, status = last_turn(lambda: (None, "no index <b>yet</b>"), examples[0])
+    assert messages[0]["content"] == render_question(PAYLOAD) and "<img" not in messages[0]["content"]
+    assert "&lt;b&gt;yet&lt;/b&gt;" in messages[1]["content"] and "<b>" not in status

@@ -8,7 +8,6 @@ import json
 import httpx
 import pytest
 
-from launch.cli import exposure_warning
 from tests.conftest import LIVE_API_KEY
 
 pytestmark = pytest.mark.integration
@@ -75,10 +74,3 @@ def test_the_server_log_has_request_ids_and_never_the_key(server):
     text = log_path.read_text()
     assert "request_id=" in text and "POST /v1/ask" in text
     assert LIVE_API_KEY not in text
-
-
-def test_exposure_warning():
-    assert exposure_warning("127.0.0.1", False) == ""
-    assert exposure_warning("localhost", False) == ""
-    assert exposure_warning("0.0.0.0", True) == ""
-    assert "WITHOUT an API key" in exposure_warning("0.0.0.0", False)

@@ -1,0 +1,45 @@
+"""A second server for the UI's tests: over a corpus whose Q&A question holds HTML."""
+
+from __future__ import annotations
+
+import pytest
+
+# Scripts that would run if the text were put in the page as HTML: an image that fails to
+# load and an SVG that loads, each calling alert(); <script> in innerHTML would not run.
+PAYLOAD = "<img src=x onerror=alert(1)><svg onload=alert(2)>"
+PAYLOAD_QUESTION = f"{PAYLOAD} Should I become a manager?"
+
+ARTICLE = f"""Becoming a manager
+
+Many senior engineers wonder whether management is the next step. It is one path among several.
+
+Q & A
+
+Q: {PAYLOAD_QUESTION}
+A: Become a manager when helping people grow matters more to you than writing code yourself.
+
+Q: Do managers still write code?
+A: Some do, but most of a manager's week goes to people, planning and hiring.
+"""
+
+
+@pytest.fixture(scope="session")
+def keyless_server(tmp_path_factory, embeddings):
+    """`assistant serve` over a tmp corpus of one article whose first Q&A question holds a
+    script, with no API key (as on 127.0.0.1 by default) and the extractive backend (no LLM
+    to wait for); yields its base URL."""
+    from assistant.composition import build_ingestor, build_store
+    from assistant.settings import Settings
+    from tests.conftest import serving
+
+    root = tmp_path_factory.mktemp("html-corpus")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "becoming-a-manager.txt").write_text(ARTICLE, encoding="utf-8")
+    settings = Settings(_env_file=None, data_dir=root / "data", corpus_dir=corpus)
+    ingestor = build_ingestor(settings, build_store(settings, embeddings))
+    assert not ingestor.run().failed
+    store = ingestor.store
+    assert PAYLOAD_QUESTION in {d.metadata.get("question") for d in store.documents()}
+    with serving(settings, root, "extractive", ASSISTANT_API_KEY="") as (base, _log):
+        yield base
