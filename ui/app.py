@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
 from collections.abc import Callable, Iterator
 
 # Gradio's telemetry would try the network (there is none here) and send usage away.
@@ -21,7 +22,7 @@ from assistant.rewrite import Turn
 from assistant.service import AnswerService
 from ui.render import CSS, asked_text, render_answer, render_error, render_partial, render_question, render_status
 
-__all__ = ["CSS", "DEFAULT_EXAMPLES", "ServiceProvider", "build_ui", "example_questions", "respond"]
+__all__ = ["CSS", "DEFAULT_EXAMPLES", "ServiceProvider", "build_ui", "example_questions", "respond", "stop_answer"]
 
 # Returns the loaded service, or None and the reason it is not there yet.
 ServiceProvider = Callable[[], tuple[AnswerService | None, str]]
@@ -54,11 +55,12 @@ def _history(messages: list[dict]) -> list[Turn]:
 
 
 def respond(
-    provider: ServiceProvider, question: str, messages: list[dict]
+    provider: ServiceProvider, question: str, messages: list[dict], cancel: threading.Event | None = None
 ) -> Iterator[tuple[list[dict], str, str]]:
     """One chat turn: (messages, cleared textbox, status) as the answer streams in.
 
-    Any failure ends as a friendly message in the chat, never a traceback."""
+    Any failure ends as a friendly message in the chat, never a traceback. Setting cancel
+    (the Stop button) ends the model's turn at once; the answer ends with quotes."""
     messages = list(messages or [])
     service, reason = provider()
     asked = " ".join((question or "").split())
@@ -76,7 +78,7 @@ def respond(
     prefix = f"cite-{next(_answer_ids)}"
     streamed = ""
     try:
-        for event in service.stream(asked, history):
+        for event in service.stream(asked, history, cancel=cancel):
             if event.event == "token":
                 streamed += event.text
                 messages[-1] = {"role": "assistant", "content": render_partial(streamed)}
@@ -101,19 +103,47 @@ def respond(
         yield messages, "", _status(service, reason)
 
 
+# The cancel of the answer each browser session is writing: the Stop button sets it. Kept
+# here, not in gr.State, because Gradio copies State values and an Event must be shared.
+_writing: dict[str, threading.Event] = {}
+
+
+def _respond_cancellably(
+    provider: ServiceProvider, question: str, messages: list[dict], request: gr.Request | None
+) -> Iterator[tuple[list[dict], str, str]]:
+    cancel = threading.Event()
+    session = getattr(request, "session_hash", None) or ""
+    _writing[session] = cancel
+    try:
+        yield from respond(provider, question, messages, cancel)
+    finally:
+        cancel.set()  # closed early (Stop, or the page went away): the model is freed
+        if _writing.get(session) is cancel:
+            del _writing[session]
+
+
+def stop_answer(request: gr.Request | None = None) -> None:
+    """The Stop button: the session's answer stops using the model now."""
+    cancel = _writing.pop(getattr(request, "session_hash", None) or "", None)
+    if cancel is not None:
+        cancel.set()
+
+
 def _asking(provider: ServiceProvider, text: str | None = None) -> Callable:
     """A chat handler: for the textbox (question from the input) or an example button (its
     own question). A generator, so the answer streams."""
 
     if text is None:
 
-        def ask_typed(question: str, messages: list[dict]) -> Iterator[tuple[list[dict], str, str]]:
-            yield from respond(provider, question, messages)
+        def ask_typed(
+            question: str, messages: list[dict], request: gr.Request
+        ) -> Iterator[tuple[list[dict], str, str]]:
+            yield from _respond_cancellably(provider, question, messages, request)
 
         return ask_typed
 
-    def ask_example(messages: list[dict]) -> Iterator[tuple[list[dict], str, str]]:
-        yield from respond(provider, text, messages)
+    def ask_example(messages: list[dict], request: gr.Request) -> Iterator[tuple[list[dict], str, str]]:
+        yield from _respond_cancellably(provider, text, messages, request)
 
     return ask_example
 
@@ -153,6 +183,7 @@ def build_ui(provider: ServiceProvider, examples: list[str]) -> gr.Blocks:
             )
             send = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=80)
         with gr.Row():
+            stop = gr.Button("Stop", elem_id="stop", size="sm", variant="stop")
             clear = gr.Button("Clear chat", elem_id="clear", size="sm")
         gr.Markdown("**Questions from the article:**")
         with gr.Row(elem_id="examples"):
@@ -162,10 +193,13 @@ def build_ui(provider: ServiceProvider, examples: list[str]) -> gr.Blocks:
         status = gr.Markdown(_status(*provider()), elem_id="status")
 
         outputs = [chatbot, question, status]
-        question.submit(_asking(provider), [question, chatbot], outputs, api_name=False)
-        send.click(_asking(provider), [question, chatbot], outputs, api_name=False)
+        turns = [
+            question.submit(_asking(provider), [question, chatbot], outputs, api_name=False),
+            send.click(_asking(provider), [question, chatbot], outputs, api_name=False),
+        ]
         for button, text in zip(example_buttons, examples, strict=True):
-            button.click(_asking(provider, text), [chatbot], outputs, api_name=False)
+            turns.append(button.click(_asking(provider, text), [chatbot], outputs, api_name=False))
+        stop.click(stop_answer, None, None, cancels=turns, api_name=False)
         clear.click(lambda: ([], "", _status(*provider())), None, outputs, api_name=False)
         blocks.load(lambda: _status(*provider()), None, status, api_name=False)
         gr.api(ask_api, api_name="ask")

@@ -76,9 +76,9 @@ def test_the_users_message_is_escaped_in_the_chat_but_not_in_the_history(retriev
     seen = []
 
     class Recording(AnswerService):
-        def stream(self, question, history=(), top_k=None):
+        def stream(self, question, history=(), top_k=None, cancel=None):
             seen.append((question, [t.content for t in history]))
-            yield from super().stream(question, history, top_k)
+            yield from super().stream(question, history, top_k, cancel)
 
     service = Recording(retriever, None, backend="extractive")
     first, _, _ = last_turn(lambda: (service, ""), PAYLOAD)
@@ -96,3 +96,24 @@ def test_a_corpus_question_with_html_is_asked_as_text():
     messages, _, status = last_turn(lambda: (None, "no index <b>yet</b>"), examples[0])
     assert messages[0]["content"] == render_question(PAYLOAD) and "<img" not in messages[0]["content"]
     assert "&lt;b&gt;yet&lt;/b&gt;" in messages[1]["content"] and "<b>" not in status
+
+
+def test_stop_frees_the_model_at_once_and_the_turn_ends_with_quotes(make_service):
+    from types import SimpleNamespace
+
+    from tests.fakes import scripted
+    from ui.app import _respond_cancellably, stop_answer
+
+    llm = scripted("You will probably lose your brand as an engineer [1].", gated=True)
+    service = make_service(llm, llm_timeout_s=120)
+    session = SimpleNamespace(session_hash="session-1")
+    turn = _respond_cancellably(lambda: (service, ""), "Will I lose my engineering chops in product?", [], session)
+    next(turn)  # the question and the "…" placeholder
+    next(turn)  # the lead quote: the model's turn comes next
+    try:
+        stop_answer(session)  # as the Stop button does, from another request
+        *_, (messages, _, _) = turn
+        assert service.gate.wait_idle(timeout=60) and not llm.release.is_set()
+    finally:
+        llm.release.set()
+    assert 'data-abstained="false"' in messages[-1]["content"] and "cite-card" in messages[-1]["content"]
