@@ -43,7 +43,13 @@ def test_content_parts_and_history_are_understood(client):
         {"role": "assistant", "content": "Deep technical experience [1]."},
         {"role": "user", "content": [{"type": "text", "text": "What about managers?"}]},
     ]
-    assert client.post("/v1/chat/completions", json={"messages": messages}).status_code == 200
+    response = client.post("/v1/chat/completions", json={"messages": messages})
+    assert response.status_code == 200
+    body = response.json()
+    assert not body["abstained"]
+    # The follow-up was read with its history: it is about top skills again, of another path.
+    content = body["choices"][0]["message"]["content"]
+    assert "Top skills" in content and not any(c["section"] == "Staff engineer" for c in body["citations"]), content
 
 
 @pytest.mark.parametrize(
@@ -53,7 +59,8 @@ def test_content_parts_and_history_are_understood(client):
 def test_chat_requests_without_a_question_are_4xx(client, messages):
     response = client.post("/v1/chat/completions", json={"messages": messages})
     assert response.status_code == 422
-    assert response.json()["error"]["message"]
+    error = response.json()["error"]
+    assert error["type"] == "invalid_request" and "messages" in error["message"], error
 
 
 def test_models_lists_career_assistant(client):
