@@ -58,7 +58,7 @@ def ingest(
     reset: Annotated[bool, typer.Option("--reset", help="Drop the index and build it anew.")] = False,
 ) -> None:
     """Clean, chunk, embed and store the corpus; only what changed is written."""
-    from assistant._ingest_view import IngestProgressBar, print_report
+    from assistant._ingest_view import ingest_progress, print_report
     from ingest.pipeline import Ingestor
     from ingest.store import IndexMismatchError, StoreUnavailableError
     from ingest.wiring import build_store
@@ -68,8 +68,16 @@ def ingest(
         raise fail(f"the corpus folder {settings.corpus_dir} does not exist (set ASSISTANT_CORPUS_DIR)")
     try:
         store = build_store(settings)
-        ingestor = Ingestor(store, settings.corpus_dir, settings.cleaned_dir, settings.chunk_size, settings.chunk_overlap)
-        with IngestProgressBar(console) as progress:
+        ingestor = Ingestor(
+            store,
+            settings.corpus_dir,
+            settings.cleaned_dir,
+            settings.chunk_size,
+            settings.chunk_overlap,
+            max_file_bytes=settings.max_file_bytes,
+        )
+        # Progress goes to stderr, so stdout holds only the report.
+        with ingest_progress(errors) as progress:
             report = ingestor.run(paths or (), reset=reset, progress=progress)
     except (IndexMismatchError, StoreUnavailableError) as error:
         raise fail(str(error)) from None
