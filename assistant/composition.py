@@ -36,6 +36,7 @@ def build_ingestor(settings: Settings, store: ChunkStore | None = None) -> Inges
         settings.cleaned_dir,
         settings.chunk_size,
         settings.chunk_overlap,
+        max_file_bytes=settings.max_file_bytes,
     )
 
 

@@ -13,7 +13,7 @@
         ├── Busy                -> HTTP 503 with Retry-After: the line for the model is full
         └── QueueTimeout        -> HTTP 504: waited too long for the model
 
-The CLI (``assistant.cli``) and the HTTP API (``assistant.server.errors``) each map these
+The CLI (``launch.cli``) and the HTTP API (``assistant.server.errors``) each map these
 branches once.
 """
 

@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ingest.loaders import MAX_FILE_BYTES
+
 __all__ = ["Settings", "bundled_embedding_model", "get_settings"]
 
 
@@ -43,6 +45,9 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(32, ge=1, le=1024)
     chunk_size: int = Field(1000, ge=100, le=20_000, description="Largest chunk, in characters.")
     chunk_overlap: int = Field(200, ge=0, description="Overlap between split chunks, in characters.")
+    max_file_bytes: int = Field(
+        MAX_FILE_BYTES, ge=1, description="Larger corpus files are refused, by name, before they are read."
+    )
 
     # -- answering ------------------------------------------------------------------------
     top_k: int = Field(4, ge=1, le=20, description="Passages retrieved and shown to the LLM.")

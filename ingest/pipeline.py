@@ -1,7 +1,8 @@
 """Ingest the corpus: load, clean, chunk, embed and store, reporting per file.
 
 A file that fails is reported and skipped; what it had in the index stays. Only a file
-that is gone from the corpus folder loses its chunks.
+that is gone from the corpus folder loses its chunks. Each file is reported to the
+``Progress`` as it starts and finishes, so a long run is never silent.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from ingest.loaders import CorpusFileError, discover, load_file
+from ingest.loaders import MAX_FILE_BYTES, CorpusFileError, discover, load_file
 from ingest.prepare import PreparedDocument, prepare
 from ingest.store import ChunkStore, data_folder_error
 
@@ -20,8 +21,10 @@ __all__ = ["FileResult", "IngestReport", "Ingestor", "Progress"]
 
 
 class Progress(Protocol):
-    def start(self, total: int) -> None: ...
-    def advance(self, count: int) -> None: ...
+    def start(self, total: int) -> None: ...  # chunks to embed in this run
+    def advance(self, count: int) -> None: ...  # chunks embedded (or found unchanged)
+    def file_started(self, source: str, chunks: int) -> None: ...
+    def file_finished(self, result: FileResult, seconds: float) -> None: ...  # any status, "failed" too
 
 
 class _NoProgress:
@@ -29,6 +32,12 @@ class _NoProgress:
         pass
 
     def advance(self, count: int) -> None:
+        pass
+
+    def file_started(self, source: str, chunks: int) -> None:
+        pass
+
+    def file_finished(self, result: FileResult, seconds: float) -> None:
         pass
 
 
@@ -68,21 +77,22 @@ class Ingestor:
         cleaned_dir: Path,
         chunk_size: int,
         chunk_overlap: int,
+        *,
+        max_file_bytes: int = MAX_FILE_BYTES,
     ) -> None:
         self.store = store
         self.corpus_dir = corpus_dir
         self.cleaned_dir = cleaned_dir
         self.chunk_size = chunk_size
         self.chunk_overlap = chunk_overlap
+        self.max_file_bytes = max_file_bytes
 
-    def prepare_all(self, paths: Iterable[Path] = ()) -> list[PreparedDocument | CorpusFileError]:
-        outcomes: list[PreparedDocument | CorpusFileError] = []
-        for path in discover(self.corpus_dir, paths):
-            try:
-                outcomes.append(prepare(load_file(path, self.corpus_dir), self.chunk_size, self.chunk_overlap))
-            except CorpusFileError as error:
-                outcomes.append(error)
-        return outcomes
+    def prepare_one(self, path: Path) -> PreparedDocument | CorpusFileError:
+        try:
+            loaded = load_file(path, self.corpus_dir, max_bytes=self.max_file_bytes)
+            return prepare(loaded, self.chunk_size, self.chunk_overlap)
+        except CorpusFileError as error:
+            return error
 
     def _cleaned_path(self, source: str) -> Path:
         return self.cleaned_dir / (source.lstrip("/") + ".txt")
@@ -100,17 +110,32 @@ class Ingestor:
         started = time.perf_counter()
         progress = progress or _NoProgress()
         paths = list(paths)
-        missing = [p for p in paths if not p.exists()]
-        outcomes = self.prepare_all([p for p in paths if p.exists()] if paths else ())
-        outcomes += [CorpusFileError(str(p), "file not found") for p in missing]
+        report = IngestReport()
+
+        # Load and chunk every file first (no model, no store), so a failing file is known
+        # before anything is written and the bar knows how many chunks there are to embed.
+        outcomes: list[PreparedDocument | CorpusFileError] = []
+        prepare_seconds: dict[str, float] = {}
+        existing = [p for p in paths if p.exists()]
+        missing = [CorpusFileError(str(p), "file not found") for p in paths if not p.exists()]
+        # discover() reads "no paths" as the whole corpus: not what "only missing paths" means.
+        for path in discover(self.corpus_dir, existing) if existing or not paths else []:
+            begun = time.perf_counter()
+            outcome = self.prepare_one(path)
+            prepare_seconds[outcome.source] = time.perf_counter() - begun
+            outcomes.append(outcome)
+        outcomes += missing
+        for error in (o for o in outcomes if isinstance(o, CorpusFileError)):
+            failed = FileResult(error.source, "failed", error=error.reason)
+            report.files.append(failed)
+            progress.file_finished(failed, prepare_seconds.get(error.source, 0.0))
+
         if reset:
             self.store.reset()
         else:
             self.store.check_model()
 
-        report = IngestReport()
         documents = [o for o in outcomes if isinstance(o, PreparedDocument)]
-        report.files += [FileResult(o.source, "failed", error=o.reason) for o in outcomes if isinstance(o, CorpusFileError)]
         stored = self.store.sources()
         progress.start(sum(len(d.chunks) for d in documents))
         embedded = 0
@@ -123,6 +148,8 @@ class Ingestor:
         self.store.embeddings.on_batch = count_embedded
         try:
             for document in documents:
+                begun = time.perf_counter()
+                progress.file_started(document.source, len(document.chunks))
                 before = embedded
                 # The cleaned text first: a data folder that refuses it stops the run before the
                 # index holds chunks whose offsets point into a text that is not there.
@@ -130,16 +157,16 @@ class Ingestor:
                 synced = self.store.sync_source(document.source, document.chunks)
                 progress.advance(len(document.chunks) - (embedded - before))
                 status = "unchanged" if not synced.writes else ("changed" if stored.get(document.source) else "added")
-                report.files.append(
-                    FileResult(
-                        document.source,
-                        status,
-                        chunks=len(document.chunks),
-                        added=synced.added,
-                        removed=synced.removed,
-                        unchanged=synced.unchanged,
-                    )
+                done = FileResult(
+                    document.source,
+                    status,
+                    chunks=len(document.chunks),
+                    added=synced.added,
+                    removed=synced.removed,
+                    unchanged=synced.unchanged,
                 )
+                report.files.append(done)
+                progress.file_finished(done, prepare_seconds[document.source] + time.perf_counter() - begun)
         finally:
             self.store.embeddings.on_batch = None
 
@@ -147,8 +174,11 @@ class Ingestor:
             # A whole-corpus run also forgets files that are gone from the corpus folder.
             present = {o.source for o in outcomes}
             for source in sorted(set(stored) - present):
+                begun = time.perf_counter()
                 removed = self.store.remove_source(source)
                 self._cleaned_path(source).unlink(missing_ok=True)
-                report.files.append(FileResult(source, "removed", removed=removed))
+                gone = FileResult(source, "removed", removed=removed)
+                report.files.append(gone)
+                progress.file_finished(gone, time.perf_counter() - begun)
         report.seconds = time.perf_counter() - started
         return report

@@ -72,14 +72,15 @@ def ingest(
     """Clean, chunk, embed and store the corpus; only what changed is written."""
     from assistant.composition import build_ingestor
     from assistant.errors import SetupError
-    from launch.ingest_printout import IngestProgressBar, print_report
+    from launch.ingest_printout import ingest_progress, print_report
 
     settings = load_settings()
     if not paths and not settings.corpus_dir.is_dir():
         raise fail(f"the corpus folder {settings.corpus_dir} does not exist (set ASSISTANT_CORPUS_DIR)")
     try:
         ingestor = build_ingestor(settings)
-        with IngestProgressBar(console) as progress:
+        # Progress goes to stderr, so stdout holds only the report.
+        with ingest_progress(errors) as progress:
             report = ingestor.run(paths or (), reset=reset, progress=progress)
     except SetupError as error:
         raise fail_for(error) from None

@@ -1,14 +1,62 @@
-"""How an ingest looks in the terminal: a Rich progress bar, then a summary table."""
+"""How an ingest looks: progress while it runs (a bar on a terminal, one line per file in
+a log), then a summary table."""
 
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ingest.pipeline import IngestReport
+from ingest.pipeline import FileResult, IngestReport
 
-__all__ = ["IngestProgressBar", "print_report"]
+__all__ = ["IngestProgressBar", "IngestProgressLines", "ingest_progress", "print_report"]
+
+
+def ingest_progress(console: Console) -> IngestProgressBar | IngestProgressLines:
+    """A bar where someone watches a terminal; plain lines where output goes to a file or a
+    pipe, which a Rich bar leaves empty (a log of a long run must still show each file)."""
+    return IngestProgressBar(console) if console.is_interactive else IngestProgressLines(console)
+
+
+def _printable(name: str) -> str:
+    # A file name may hold a newline or an escape sequence; in a log line it must not be
+    # able to forge another line or drive the terminal, so non-printables are shown escaped.
+    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in name)
+
+
+class IngestProgressLines:
+    """The pipeline's Progress protocol as one plain line per file started and finished."""
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+
+    def __enter__(self) -> IngestProgressLines:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        pass
+
+    def _line(self, text: str) -> None:
+        self._console.print(text, markup=False, highlight=False, emoji=False, soft_wrap=True)
+
+    def start(self, total: int) -> None:
+        self._line(f"Embedding {total} chunk(s)")
+
+    def advance(self, count: int) -> None:
+        pass
+
+    def file_started(self, source: str, chunks: int) -> None:
+        self._line(f"{_printable(source)}: started, {chunks} chunk(s)")
+
+    def file_finished(self, result: FileResult, seconds: float) -> None:
+        name = _printable(result.source)
+        if result.status == "failed":
+            self._line(f"{name}: failed ({seconds:.1f} s): {_printable(result.error)}")
+        elif result.status == "removed":
+            self._line(f"{name}: removed, {result.removed} chunk(s) in {seconds:.1f} s")
+        else:
+            self._line(f"{name}: {result.status}, {result.chunks} chunk(s) in {seconds:.1f} s")
 
 
 class IngestProgressBar:
@@ -16,14 +64,14 @@ class IngestProgressBar:
 
     def __init__(self, console: Console) -> None:
         self._progress = Progress(
-            TextColumn("Embedding chunks"),
+            TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             console=console,
             transient=True,
         )
-        self._task = self._progress.add_task("embed", total=None)
+        self._task = self._progress.add_task("Embedding chunks", total=None)
 
     def __enter__(self) -> IngestProgressBar:
         self._progress.start()
@@ -38,6 +86,12 @@ class IngestProgressBar:
     def advance(self, count: int) -> None:
         self._progress.advance(self._task, count)
 
+    def file_started(self, source: str, chunks: int) -> None:
+        self._progress.update(self._task, description=f"Embedding {escape(_printable(source))}")
+
+    def file_finished(self, result: FileResult, seconds: float) -> None:
+        pass  # the summary table lists every file
+
 
 def print_report(console: Console, report: IngestReport, total_chunks: int) -> None:
     table = Table(title="Ingest summary", title_justify="left")
@@ -48,9 +102,10 @@ def print_report(console: Console, report: IngestReport, total_chunks: int) -> N
     styles = {"failed": "red", "removed": "yellow", "added": "green", "changed": "cyan"}
     for result in report.files:
         status = f"[{styles.get(result.status, 'default')}]{result.status}[/]"
+        # Names and reasons come from the corpus: escaped, or "[b]" in a file name is markup.
         table.add_row(
-            result.source,
-            status if not result.error else f"{status}: {result.error}",
+            escape(result.source),
+            status if not result.error else f"{status}: {escape(result.error)}",
             *(str(getattr(result, n)) for n in ("chunks", "added", "removed", "unchanged")),
         )
     table.add_section()

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from assistant.composition import build_ingestor, build_store
 from assistant.settings import Settings, bundled_embedding_model
 from ingest.embeddings import LazyEmbeddings
-from assistant.composition import build_ingestor, build_store
 from ingest.errors import IndexMismatchError
 from ingest.pipeline import Ingestor
 from tests.conftest import ARTICLE, DATA
@@ -157,3 +157,55 @@ def test_only_given_paths_are_ingested(tmp_path, corpus, embeddings):
     report = ingestor.run([corpus / "interview-prep.md"])
     assert [f.source for f in report.files] == ["interview-prep.md"]
     assert set(ingestor.store.sources()) == {"interview-prep.md"}
+
+
+def test_only_missing_paths_ingest_nothing_else(tmp_path, corpus, embeddings):
+    ingestor = make_ingestor(tmp_path, corpus, embeddings)
+    report = ingestor.run([corpus / "nope.md"])
+    assert [(f.source, f.status) for f in report.files] == [(str(corpus / "nope.md"), "failed")]
+    assert ingestor.store.count() == 0
+
+
+class RecordingProgress:
+    def __init__(self) -> None:
+        self.events: list[tuple] = []
+
+    def start(self, total: int) -> None:
+        self.events.append(("start", total))
+
+    def advance(self, count: int) -> None:
+        pass
+
+    def file_started(self, source: str, chunks: int) -> None:
+        self.events.append(("started", source, chunks))
+
+    def file_finished(self, result, seconds: float) -> None:
+        assert seconds >= 0
+        self.events.append(("finished", result.source, result.status, result.chunks))
+
+
+def test_each_file_is_reported_as_it_starts_and_finishes(tmp_path, corpus, embeddings):
+    (corpus / "big.txt").write_text("word " * 3_000)  # 15,000 bytes
+    ingestor = Ingestor(
+        build_store(Settings(data_dir=tmp_path / "data", corpus_dir=corpus), embeddings),
+        corpus,
+        tmp_path / "data" / "cleaned",
+        1000,
+        200,
+        max_file_bytes=10_000,
+    )
+    progress = RecordingProgress()
+    report = ingestor.run(progress=progress)
+    assert [(f.source, f.error) for f in report.failed] == [
+        (
+            "big.txt",
+            "is too large (15,000 bytes; the limit is 10,000): "
+            "split it, or raise ASSISTANT_MAX_FILE_BYTES to ingest it",
+        )
+    ]
+    assert progress.events == [
+        ("finished", "big.txt", "failed", 0),
+        ("start", 11),
+        ("started", ARTICLE_SOURCE, 11),
+        ("finished", ARTICLE_SOURCE, "added", 11),
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,9 +12,25 @@ import pytest
 from typer.testing import CliRunner
 
 from launch.cli import app
+from tests.conftest import ARTICLE
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
+ARTICLE_NAME = ARTICLE.name
+
+
+def stored_sources() -> list[str]:
+    """The sources in the index that the CLI just wrote (settings from the environment)."""
+    from assistant.settings import Settings
+    from assistant.composition import build_store
+
+    return sorted(build_store(Settings()).sources())
+
+
+def failure_line(name: str, reason: str, result) -> bool:
+    """The progress line for a refused file (stderr is not a terminal under CliRunner)."""
+    pattern = rf"^{re.escape(name)}: failed \(\d+\.\d s\): {re.escape(reason)}"
+    return re.search(pattern, result.stderr, re.MULTILINE) is not None
 
 
 def test_ingest_then_reingest_reports_zero_writes(corpus: Path):
@@ -68,3 +85,97 @@ def test_an_unreachable_chroma_server_is_a_clear_error(corpus: Path, monkeypatch
     assert result.exit_code == 1
     assert "cannot reach the Chroma server" in result.output
     assert "Traceback" not in result.output
+
+
+# -- files from outside the corpus folder (issue 11, item 6) --------------------------------
+def test_a_link_leading_outside_is_refused_by_name_and_the_rest_ingested(corpus: Path, tmp_path: Path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("Private notes that are not part of the corpus.\n")
+    (corpus / "escape.txt").symlink_to(outside / "secret.txt")
+    (corpus / "elsewhere").symlink_to(outside, target_is_directory=True)
+    (corpus / "same-article.txt").symlink_to(ARTICLE_NAME)  # stays inside: followed, under its own name
+
+    result = runner.invoke(app, ["ingest"])
+    assert result.exit_code == 1, result.output
+    assert failure_line("escape.txt", "is a symbolic link that leads outside the corpus folder", result)
+    assert failure_line("elsewhere", "is a symbolic link that leads outside the corpus folder", result)
+    assert "2 file(s) could not be ingested" in result.output
+    assert "22 chunks stored" in result.output  # the article, and again through the inside link
+    assert str(outside) not in result.output
+    assert set(stored_sources()) == {ARTICLE_NAME, "same-article.txt"}
+
+
+@pytest.mark.parametrize("inside_corpus", [False, True])
+def test_a_path_given_outside_the_corpus_is_refused_as_given(corpus: Path, tmp_path: Path, inside_corpus: bool):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "passwd.txt").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    given = outside / "passwd.txt" if not inside_corpus else corpus / ".." / "outside"
+    result = runner.invoke(app, ["ingest", str(corpus / ARTICLE_NAME), str(given)])
+    assert result.exit_code == 1, result.output
+    assert failure_line(str(given), "is outside the corpus folder", result)
+    assert "1 file(s) could not be ingested" in result.output
+    assert stored_sources() == [ARTICLE_NAME]  # nothing stored under an absolute source
+
+
+# -- size limit and progress (issue 11, item 12) ------------------------------------------
+def test_a_file_over_the_size_limit_is_refused_by_name_until_the_setting_is_raised(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+):
+    article = (corpus / ARTICLE_NAME).read_text(encoding="utf-8")
+    (corpus / "long-read.txt").write_text(article.replace("Emma", "Noor") * 2, encoding="utf-8")  # ~11.6 kB
+    monkeypatch.setenv("ASSISTANT_MAX_FILE_BYTES", "10000")
+
+    refused = runner.invoke(app, ["ingest"])
+    assert refused.exit_code == 1, refused.output
+    assert failure_line("long-read.txt", "is too large (11,", refused)
+    assert "raise ASSISTANT_MAX_FILE_BYTES to ingest it" in refused.stderr
+    assert "1 file(s) could not be ingested" in refused.output
+    assert "11 chunks stored" in refused.output
+    assert stored_sources() == [ARTICLE_NAME]
+
+    monkeypatch.setenv("ASSISTANT_MAX_FILE_BYTES", "20000")
+    admitted = runner.invoke(app, ["ingest"])
+    assert admitted.exit_code == 0, admitted.output
+    assert set(stored_sources()) == {ARTICLE_NAME, "long-read.txt"}
+
+
+def test_progress_is_one_line_per_file_on_stderr_when_not_a_terminal(corpus: Path):
+    (corpus / "broken.txt").write_bytes(b"caf\xe9")
+    result = subprocess.run(
+        [sys.executable, "-m", "launch", "ingest"],
+        capture_output=True,  # pipes, not a terminal: a Rich bar would print nothing here
+        text=True,
+        env={**os.environ},
+        timeout=600,
+    )
+    assert result.returncode == 1, result.stderr
+    assert failure_line("broken.txt", "is not UTF-8 text (bad byte at position 3)", result)
+    lines = result.stderr.splitlines()
+    started = lines.index(f"{ARTICLE_NAME}: started, 11 chunk(s)")
+    done = re.compile(rf"{re.escape(ARTICLE_NAME)}: added, 11 chunk\(s\) in \d+\.\d s")
+    finished = [i for i, line in enumerate(lines) if done.fullmatch(line)]
+    assert finished and finished[0] > started, result.stderr
+    assert "started" not in result.stdout and "Ingest summary" in result.stdout
+
+
+def test_file_names_cannot_forge_progress_lines_or_inject_markup():
+    import io
+
+    from rich.console import Console
+
+    from launch.ingest_printout import IngestProgressLines, print_report
+    from ingest.pipeline import FileResult, IngestReport
+
+    out = io.StringIO()
+    console = Console(file=out, width=40)  # a narrow log: lines are still not wrapped
+    assert not console.is_interactive
+    failed = FileResult("evil\nfake.txt: added, 1 chunk(s) in 0.1 s[red]", "failed", error="is empty [bold]x[/]")
+    IngestProgressLines(console).file_finished(failed, 0.0)
+    lines = out.getvalue().splitlines()
+    assert lines == [r"evil\nfake.txt: added, 1 chunk(s) in 0.1 s[red]: failed (0.0 s): is empty [bold]x[/]"]
+
+    table = io.StringIO()
+    print_report(Console(file=table, width=300), IngestReport(files=[failed]), total_chunks=0)
+    assert "in 0.1 s[red]" in table.getvalue() and "is empty [bold]x[/]" in table.getvalue()
