@@ -84,22 +84,57 @@ def cleaned_article(index_settings) -> str:
     return (index_settings.cleaned_dir / f"{ARTICLE.name}.txt").read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="session")
-def make_service(retriever, index_settings):
-    """An AnswerService over the session index with the chat model a test chooses."""
+def service_maker(retriever, top_k: int, abstain_below: float):
     from assistant.service import AnswerService
 
     def build(llm=None, **overrides):
         options = {
             "backend": "fake" if llm is not None else "extractive",
-            "top_k": index_settings.top_k,
-            "abstain_below": index_settings.abstain_below,
+            "top_k": top_k,
+            "abstain_below": abstain_below,
             "llm_timeout_s": 10.0,
             **overrides,
         }
         return AnswerService(retriever, llm, **options)
 
     return build
+
+
+@pytest.fixture(scope="session")
+def make_service(retriever, index_settings):
+    """An AnswerService over the session index with the chat model a test chooses."""
+    return service_maker(retriever, index_settings.top_k, index_settings.abstain_below)
+
+
+# The fake embeddings' own abstention threshold, measured like the real one: the article's
+# questions score 0.30 and up with them, off-topic ones 0.23 and down.
+FAKE_ABSTAIN_BELOW = 0.27
+
+
+@pytest.fixture(scope="session")
+def fake_index_settings(tmp_path_factory: pytest.TempPathFactory):
+    """An index of the real corpus built with HashingEmbeddings: no model to load."""
+    from assistant.composition import build_ingestor, build_store
+    from assistant.settings import Settings
+    from tests.fakes import HashingEmbeddings
+
+    settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("fake-index") / "data", corpus_dir=CORPUS)
+    assert not build_ingestor(settings, build_store(settings, HashingEmbeddings())).run().failed
+    return settings
+
+
+@pytest.fixture(scope="session")
+def fake_retriever(fake_index_settings):
+    from assistant.composition import build_retriever
+    from tests.fakes import HashingEmbeddings
+
+    return build_retriever(fake_index_settings, HashingEmbeddings())
+
+
+@pytest.fixture(scope="session")
+def make_fake_service(fake_retriever, fake_index_settings):
+    """make_service over the fake-embeddings index: for tests of logic around the answer."""
+    return service_maker(fake_retriever, fake_index_settings.top_k, FAKE_ABSTAIN_BELOW)
 
 
 def free_port() -> int:

@@ -87,7 +87,7 @@ class HashingEmbeddings(Embeddings):
 
     identity = "tests/hashing-embeddings"
 
-    def __init__(self, dimension: int = 256) -> None:
+    def __init__(self, dimension: int = 4096) -> None:
         self.dimension = dimension
         self.on_batch = None  # the ingest pipeline reports progress through this hook
 

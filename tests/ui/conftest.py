@@ -43,3 +43,14 @@ def keyless_server(tmp_path_factory, embeddings):
     assert PAYLOAD_QUESTION in {d.metadata.get("question") for d in store.documents()}
     with serving(settings, root, "extractive", ASSISTANT_API_KEY="") as (base, _log):
         yield base
+
+
+@pytest.fixture(scope="session")
+def retriever(fake_retriever):
+    """The chat handler's tests are of its logic: the fake-embeddings index, no model to load."""
+    return fake_retriever
+
+
+@pytest.fixture(scope="session")
+def make_service(make_fake_service):
+    return make_fake_service

@@ -1,4 +1,6 @@
-"""An app per test over the session index, with the service the test chooses."""
+"""An app per test with the service the test chooses, over the fake-embeddings index: these
+tests are of the HTTP layer, so they load no model (the real ones run in test_real_server.py,
+test_hostile_inputs.py and test_faults.py against `assistant serve`)."""
 
 from __future__ import annotations
 
@@ -9,15 +11,25 @@ from assistant.server import create_app
 from assistant.settings import Settings
 
 
+@pytest.fixture(scope="session")
+def retriever(fake_retriever):
+    return fake_retriever
+
+
+@pytest.fixture(scope="session")
+def make_service(make_fake_service):
+    return make_fake_service
+
+
 @pytest.fixture
-def make_client(make_service, index_settings):
+def make_client(make_service, fake_index_settings):
     clients: list[TestClient] = []
 
     def build(llm=None, service=None, **settings_overrides) -> TestClient:
         settings = Settings(
             _env_file=None,
-            data_dir=index_settings.data_dir,
-            corpus_dir=index_settings.corpus_dir,
+            data_dir=fake_index_settings.data_dir,
+            corpus_dir=fake_index_settings.corpus_dir,
             **settings_overrides,
         )
         built = service or make_service(llm)

@@ -42,13 +42,30 @@ def test_ask_returns_the_answer_object(client):
     assert response.headers["x-request-id"]
 
 
-def test_history_makes_a_follow_up_standalone(client):
-    history = [
-        {"role": "user", "content": "What are the top skills of a staff engineer?"},
-        {"role": "assistant", "content": "Deep technical experience [1]."},
-    ]
-    body = client.post("/v1/ask", json={"question": "What about managers?", "history": history}).json()
-    assert body["standalone_question"] == "What are the top skills of a managers?"
+class _Recording(AnswerService):
+    """Remembers what the HTTP layer handed the service."""
+
+    seen: list
+
+    def stream(self, question, history=(), top_k=None, cancel=None):
+        self.seen.append((question, [(t.role, t.content) for t in history], top_k))
+        yield from super().stream(question, history, top_k, cancel)
+
+
+HISTORY = [
+    {"role": "user", "content": "What are the top skills of a staff engineer?"},
+    {"role": "assistant", "content": "Deep technical experience [1]."},
+]
+
+
+def test_history_and_top_k_reach_the_service_and_the_follow_up_is_made_standalone(make_client, retriever):
+    service = _Recording(retriever, None, backend="extractive")
+    service.seen = []
+    client = make_client(service=service)
+    body = client.post("/v1/ask", json={"question": "What about managers?", "history": HISTORY, "top_k": 2}).json()
+    assert service.seen == [("What about managers?", [(t["role"], t["content"]) for t in HISTORY], 2)]
+    # The rewrite itself is tested with the real model in tests/assistant/test_rewrite.py.
+    assert body["standalone_question"] != "What about managers?" and "managers" in body["standalone_question"]
 
 
 def test_stream_sends_tokens_then_citations_then_done(client):
