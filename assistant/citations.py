@@ -8,7 +8,7 @@ import re
 from assistant.answer import AnswerSentence, Citation
 from assistant.evidence import Evidence
 from assistant.retrieval import Passage
-from assistant.text import sentence_spans
+from assistant.sentences import sentence_spans
 
 __all__ = ["MARKER", "CitationList", "render_sentence", "split_cited_sentences"]
 

@@ -13,7 +13,7 @@ from assistant.retrieval import HybridRetriever
 from assistant.service import AnswerService
 from assistant.settings import Settings
 from ingest.embeddings import LazyEmbeddings
-from ingest.pipeline import Ingestor
+from ingest.ingestor import Ingestor
 from ingest.store import ChunkStore, make_chroma_client
 
 __all__ = ["build_embeddings", "build_ingestor", "build_retriever", "build_service", "build_store"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from assistant.retrieval import Passage
 from assistant.similarity import dot
-from assistant.text import sentence_spans
+from assistant.sentences import sentence_spans
 
 __all__ = ["EmbedMany", "Evidence", "EvidenceCache", "PassageEvidence", "Vector"]
 

@@ -21,7 +21,7 @@ from langchain_core.messages import BaseMessage
 
 from assistant.citations import split_cited_sentences
 from assistant.gate import Ticket
-from assistant.text import sentence_spans
+from assistant.sentences import sentence_spans
 
 __all__ = ["GenerationFailed", "model_sentences"]
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from assistant.evidence import Evidence, PassageEvidence, Vector
 from assistant.similarity import dot as _dot
-from assistant.text import negation_count, terms, words
+from assistant.terms import negation_count, terms, words
 
 __all__ = ["Guard", "Verdict"]
 

@@ -21,7 +21,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import Field, PrivateAttr, model_validator
 
-from assistant.text import terms
+from assistant.terms import terms
 
 __all__ = ["BM25Retriever", "okapi_idf"]
 

@@ -21,7 +21,7 @@ from assistant.errors import IndexMissingError
 from assistant.fusion import reciprocal_rank_fusion
 from assistant.keyword import BM25Retriever
 from assistant.similarity import cosine
-from assistant.text import terms
+from assistant.terms import terms
 from ingest.store import ChunkStore
 
 __all__ = ["HybridRetriever", "Passage"]

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.text import STOPWORDS, terms, words
+from assistant.terms import STOPWORDS, terms, words
 from assistant.similarity import dot
 
 __all__ = ["Turn", "standalone_question"]

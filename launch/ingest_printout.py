@@ -8,7 +8,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ingest.pipeline import FileResult, IngestReport
+from ingest.ingestor import FileResult, IngestReport
 
 __all__ = ["IngestProgressBar", "IngestProgressLines", "ingest_progress", "print_report"]
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 
 from assistant.answer import Answer, AnswerSentence, Citation
-from assistant.text import sentence_spans
+from assistant.sentences import sentence_spans
 
 __all__ = [
     "CSS", "asked_text", "render_answer", "render_error", "render_partial", "render_question", "render_status",

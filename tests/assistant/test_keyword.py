@@ -15,7 +15,7 @@ from langchain_core.documents import Document
 from langchain_tests.integration_tests import RetrieversIntegrationTests
 
 from assistant.keyword import BM25Retriever, okapi_idf
-from assistant.text import terms
+from assistant.terms import terms
 
 ARTICLE_LINES = [
     "Staff engineers lead technical direction across teams.",

@@ -5,7 +5,7 @@ import pytest
 
 from ingest.blocks import parse_text
 from ingest.loaders import load_file
-from ingest.prepare import prepare
+from ingest.document import prepare
 from tests.conftest import ARTICLE, CORPUS, DATA
 
 SENTENCE = re.compile(r"(?<=[.!?])\s+")

@@ -166,7 +166,7 @@ def test_file_names_cannot_forge_progress_lines_or_inject_markup():
     from rich.console import Console
 
     from launch.ingest_printout import IngestProgressLines, print_report
-    from ingest.pipeline import FileResult, IngestReport
+    from ingest.ingestor import FileResult, IngestReport
 
     out = io.StringIO()
     console = Console(file=out, width=40)  # a narrow log: lines are still not wrapped

@@ -11,7 +11,7 @@ from assistant.composition import build_ingestor, build_store
 from assistant.settings import Settings, bundled_embedding_model
 from ingest.embeddings import LazyEmbeddings
 from ingest.errors import IndexMismatchError
-from ingest.pipeline import Ingestor
+from ingest.ingestor import Ingestor
 from tests.conftest import ARTICLE, DATA
 
 pytestmark = pytest.mark.integration

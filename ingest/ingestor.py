@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ingest.loaders import MAX_FILE_BYTES, CorpusFileError, discover, load_file
-from ingest.prepare import PreparedDocument, prepare
+from ingest.document import PreparedDocument, prepare
 from ingest.store import ChunkStore, data_folder_error
 
 __all__ = ["FileResult", "IngestReport", "Ingestor", "Progress"]

@@ -1,19 +1,16 @@
-"""Small text tools shared by retrieval, the guard and the question rewriter.
+"""Words and content terms: what BM25 indexes, the guard compares and the rewriter matches.
 
-Written by hand because they must agree with each other exactly (the same sentence
-borders for quotes and offsets, the same terms for BM25 and for the guard's word
-overlap), and none of them needs more than a few regular expressions.
+Written by hand because they must agree with each other exactly (the same terms for BM25
+and for the guard's word overlap), and none of them needs more than a regular expression
+and a crude stemmer.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["NEGATIONS", "STOPWORDS", "negation_count", "sentence_spans", "stem", "terms", "words"]
+__all__ = ["NEGATIONS", "STOPWORDS", "negation_count", "stem", "terms", "words"]
 
-# A sentence ends at . ! or ? (closing quotes/brackets allowed) before white space, or at a
-# line break; "e.g. set up" is not a border because the next word is lower case.
-_SENTENCE_BORDER = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|\n+")
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 
 STOPWORDS = frozenset(
@@ -35,23 +32,6 @@ NEGATIONS = frozenset(
 )
 
 _SUFFIXES = ("ingly", "ings", "ing", "edly", "ies", "ied", "ers", "er", "ed", "es", "ly", "s")
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of text, white space trimmed."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for border in _SENTENCE_BORDER.finditer(text):
-        spans.append((start, border.start() + len(border.group(0).rstrip())))
-        start = border.end()
-    spans.append((start, len(text)))
-    trimmed = []
-    for begin, end in spans:
-        piece = text[begin:end]
-        if piece.strip():
-            lead = len(piece) - len(piece.lstrip())
-            trimmed.append((begin + lead, begin + len(piece.rstrip())))
-    return trimmed
 
 
 def stem(word: str) -> str:
