@@ -1,0 +1,62 @@
+"""Hybrid retrieval over a real Chroma store with the fake embeddings: the logic, not the model."""
+
+from __future__ import annotations
+
+import pytest
+from langchain_core.documents import Document
+
+from assistant.composition import build_retriever, build_store
+from assistant.errors import IndexMissingError
+from assistant.retrieval import HybridRetriever
+from assistant.settings import Settings
+from tests.fakes import HashingEmbeddings
+
+pytestmark = pytest.mark.integration
+
+
+def test_passages_come_best_first_with_their_cosine_and_without_near_duplicates(fake_retriever):
+    passages = fake_retriever.retrieve("Do staff engineers only write code?", 6)
+    assert len(passages) == 6 and len({p.chunk_id for p in passages}) == 6
+    assert passages[0].section == "Q & A > Myths about staff-level engineers"
+    for passage in passages:
+        assert -1.0 <= passage.score <= 1.0 and passage.text == fake_retriever.documents[passage.chunk_id].page_content
+    spans = [(p.start, p.end) for p in passages]
+    for i, (a, b) in enumerate(spans):  # no kept chunk shares more than half its span with another
+        for c, d in spans[i + 1 :]:
+            assert min(b, d) - max(a, c) <= 0.5 * min(b - a, d - c)
+
+
+def test_keywords_find_a_chunk_that_dense_search_ranks_low(fake_retriever):
+    """A rare exact word is BM25's job: the fusion keeps it near the top."""
+    keyword_only = fake_retriever.keyword.invoke("defensible")
+    assert keyword_only and "defensible" in keyword_only[0].page_content
+    top = fake_retriever.retrieve("defensible", 2)
+    assert any("defensible" in p.text for p in top)
+
+
+def test_rare_terms_weigh_more_than_common_ones(fake_retriever):
+    assert fake_retriever.idf("money") > fake_retriever.idf("engin")
+    assert fake_retriever.idf("never-seen-term") >= fake_retriever.idf("money")
+
+
+def test_best_score_is_the_nearest_chunk_s_cosine(fake_retriever):
+    question = "Do staff engineers only write code?"
+    nearest = fake_retriever.best_score(question)
+    assert nearest == pytest.approx(max(fake_retriever.similarity(question, list(fake_retriever.documents)).values()), abs=1e-4)
+
+
+def test_an_empty_index_is_index_missing(tmp_path):
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data")
+    with pytest.raises(IndexMissingError, match="assistant ingest"):
+        build_retriever(settings, HashingEmbeddings())
+
+
+def test_chunks_of_two_sources_with_the_same_text_are_one_passage(tmp_path):
+    embeddings = HashingEmbeddings()
+    store = build_store(Settings(_env_file=None, data_dir=tmp_path / "data"), embeddings)
+    text = "Staff engineers set the technical direction of a group of teams."
+    for source in ("a.txt", "b.txt"):
+        chunk = Document(page_content=text, metadata={"source": source, "section": "S", "start": 0, "end": len(text), "ordinal": 0})
+        store.sync_source(source, [chunk])
+    passages = HybridRetriever(store).retrieve("technical direction", 4)
+    assert len(passages) == 1
