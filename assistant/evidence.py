@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.retrieval import Passage
-from assistant.similarity import dot
 from assistant.sentences import sentence_spans
+from assistant.similarity import dot
 
 __all__ = ["EmbedMany", "Evidence", "EvidenceCache", "PassageEvidence", "Vector"]
 

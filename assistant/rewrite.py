@@ -14,8 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.terms import STOPWORDS, terms, words
 from assistant.similarity import dot
+from assistant.terms import STOPWORDS, terms, words
 
 __all__ = ["Turn", "standalone_question"]
 

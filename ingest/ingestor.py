@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from ingest.loaders import MAX_FILE_BYTES, CorpusFileError, discover, load_file
 from ingest.document import PreparedDocument, prepare
+from ingest.loaders import MAX_FILE_BYTES, CorpusFileError, discover, load_file
 from ingest.store import ChunkStore, data_folder_error
 
 __all__ = ["FileResult", "IngestReport", "Ingestor", "Progress"]

@@ -17,7 +17,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 from langchain_core.documents import Document  # noqa: E402
 
-from assistant.errors import Busy, QueueTimeout, QuestionError
+from assistant.errors import Busy, QuestionError, QueueTimeout
 from assistant.rewrite import Turn
 from assistant.service import AnswerService
 from ui.render import CSS, asked_text, render_answer, render_error, render_partial, render_question, render_status

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from assistant.errors import Busy, QueueTimeout, QuestionError, SetupError
+from assistant.errors import Busy, QuestionError, QueueTimeout, SetupError
 from assistant.server.middleware import body_was_cut, loggable, loggable_path, request_id_of
 from assistant.server.schemas import ErrorResponse
 

@@ -4,8 +4,8 @@ import re
 import pytest
 
 from ingest.blocks import parse_text
-from ingest.loaders import load_file
 from ingest.document import prepare
+from ingest.loaders import load_file
 from tests.conftest import ARTICLE, CORPUS, DATA
 
 SENTENCE = re.compile(r"(?<=[.!?])\s+")

@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.settings import Settings
 from assistant.composition import build_ingestor, build_store
+from assistant.settings import Settings
 from tests.conftest import ARTICLE, DATA, free_port
 
 pytestmark = pytest.mark.integration

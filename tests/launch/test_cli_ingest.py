@@ -21,8 +21,8 @@ ARTICLE_NAME = ARTICLE.name
 
 def stored_sources() -> list[str]:
     """The sources in the index that the CLI just wrote (settings from the environment)."""
-    from assistant.settings import Settings
     from assistant.composition import build_store
+    from assistant.settings import Settings
 
     return sorted(build_store(Settings()).sources())
 
@@ -165,8 +165,8 @@ def test_file_names_cannot_forge_progress_lines_or_inject_markup():
 
     from rich.console import Console
 
-    from launch.ingest_printout import IngestProgressLines, print_report
     from ingest.ingestor import FileResult, IngestReport
+    from launch.ingest_printout import IngestProgressLines, print_report
 
     out = io.StringIO()
     console = Console(file=out, width=40)  # a narrow log: lines are still not wrapped
