@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fake_index import make_service, retriever  # noqa: F401  (the chat handler's tests are of its logic)
+
 # Scripts that would run if the text were put in the page as HTML: an image that fails to
 # load and an SVG that loads, each calling alert(); <script> in innerHTML would not run.
 PAYLOAD = "<img src=x onerror=alert(1)><svg onload=alert(2)>"
@@ -43,14 +45,3 @@ def keyless_server(tmp_path_factory, embeddings):
     assert PAYLOAD_QUESTION in {d.metadata.get("question") for d in store.documents()}
     with serving(settings, root, "extractive", ASSISTANT_API_KEY="") as (base, _log):
         yield base
-
-
-@pytest.fixture(scope="session")
-def retriever(fake_retriever):
-    """The chat handler's tests are of its logic: the fake-embeddings index, no model to load."""
-    return fake_retriever
-
-
-@pytest.fixture(scope="session")
-def make_service(make_fake_service):
-    return make_fake_service

@@ -9,20 +9,11 @@ from fastapi.testclient import TestClient
 
 from assistant.server import create_app
 from assistant.settings import Settings
-
-
-@pytest.fixture(scope="session")
-def retriever(fake_retriever):
-    return fake_retriever
-
-
-@pytest.fixture(scope="session")
-def make_service(make_fake_service):
-    return make_fake_service
+from tests.fake_index import make_service, retriever  # noqa: F401  (fixtures: the fake-embeddings index)
 
 
 @pytest.fixture
-def make_client(make_service, fake_index_settings):
+def make_client(make_service, fake_index_settings):  # noqa: F811  (the fixture imported above)
     clients: list[TestClient] = []
 
     def build(llm=None, service=None, **settings_overrides) -> TestClient:
