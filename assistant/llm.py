@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import importlib.resources
 import os
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from langchain_core.language_models import BaseChatModel
 
 from assistant.errors import LLMUnavailableError
+from assistant.llama_chat import ChatLlama
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
@@ -45,20 +45,17 @@ def backend_label(settings: Settings) -> str:
 def _llama(path: Path, settings: Settings) -> BaseChatModel:
     if not path.is_file():
         raise LLMUnavailableError(f"GGUF model file not found: {path} (set ASSISTANT_LLM_GGUF_PATH)")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # langchain-community's sunset notice
-        from langchain_community.chat_models import ChatLlamaCpp
-
+    model = ChatLlama(
+        model_path=str(path),
+        n_ctx=settings.llm_context,
+        n_threads=settings.llm_threads or os.cpu_count() or 1,
+        max_tokens=settings.llm_max_tokens,
+        temperature=0.0,  # answers must be repeatable
+        seed=0,
+        verbose=False,
+    )
     try:
-        return ChatLlamaCpp(
-            model_path=str(path),
-            n_ctx=settings.llm_context,
-            n_threads=settings.llm_threads or os.cpu_count() or 1,
-            max_tokens=settings.llm_max_tokens,
-            temperature=0.0,  # answers must be repeatable
-            seed=0,
-            verbose=False,
-        )
+        return model.load()  # now, so that a file llama.cpp cannot read fails at startup
     except Exception as error:  # llama.cpp raises ValueError for a file it cannot load
         raise LLMUnavailableError(f"cannot load the GGUF model {path}: {error}") from error
 
