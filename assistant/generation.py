@@ -84,6 +84,8 @@ def model_sentences(
             if kind == "error":
                 raise GenerationFailed(f"The LLM failed ({type(value).__name__}: {value}).")
             if kind == "end":
+                if cancel is not None and cancel.is_set():  # the worker saw the cancel first
+                    raise GenerationFailed("The request was cancelled.")
                 break
             buffer += str(value)
             spans = sentence_spans(buffer)
