@@ -13,8 +13,9 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
@@ -22,6 +23,7 @@ from langchain_core.language_models import BaseChatModel
 from assistant.answer import Answer, AnswerEvent, AnswerSentence, Timings
 from assistant.answerability import abstention, evidence_score
 from assistant.citations import CitationList, render_sentence
+from assistant.errors import Busy
 from assistant.evidence import Evidence, EvidenceCache, PassageEvidence
 from assistant.gate import GenerationGate, Ticket
 from assistant.generation import GenerationFailed, model_sentences
@@ -32,7 +34,7 @@ from assistant.quotes import select_quotes
 from assistant.retrieval import HybridRetriever, Passage
 from assistant.rewrite import Turn, standalone_question
 
-__all__ = ["AnswerService"]
+__all__ = ["AnswerObserver", "AnswerService"]
 
 MAX_MODEL_SENTENCES = 3
 MIN_SENTENCES = 2
@@ -46,6 +48,14 @@ _REASONS = {
     "fragment": "{n} unfinished sentence(s) from the model were removed: they state no whole claim.",
     "off-topic": "{n} sentence(s) from the model were removed: true to the article, but from passages beside the question.",
 }
+
+
+class AnswerObserver(Protocol):
+    """Told how each answer ended (the server's metrics): only the answer path knows."""
+
+    def answered(self, answer: Answer, verdicts: Mapping[str, int], model_asked: bool) -> None: ...
+
+    def refused_busy(self) -> None: ...
 
 
 @dataclass
@@ -97,6 +107,7 @@ class AnswerService:
         self.llm_problem = ""
         # One generation at a time (llama.cpp is not re-entrant); the server bounds the line.
         self.gate = gate or GenerationGate()
+        self.observer: AnswerObserver | None = None  # set by the server
 
     # -- what callers need, so they never reach through the retriever --------------------
     @property
@@ -167,6 +178,8 @@ class AnswerService:
             answer = abstention(base, passages, note)
             timings.first_token = timings.total = _ms(started)
             answer.timings_ms = timings
+            if self.observer is not None:
+                self.observer.answered(answer, {}, model_asked=False)
             yield AnswerEvent(event="token", text=answer.answer)
             yield AnswerEvent(event="citations")
             yield AnswerEvent(event="done", answer=answer)
@@ -175,7 +188,12 @@ class AnswerService:
         # Take a place in the line for the model before saying anything, so that a full line
         # is a clean refusal (Busy) rather than half an answer; the turn itself is awaited
         # after the lead quote, which needs no model.
-        ticket = self.gate.admit() if self.llm is not None else None
+        try:
+            ticket = self.gate.admit() if self.llm is not None else None
+        except Busy:
+            if self.observer is not None:
+                self.observer.refused_busy()
+            raise
         try:
             draft = _Draft(CitationList(passages), started, timings)
             guard = Guard(evidence, self.retriever.idf)
@@ -195,6 +213,8 @@ class AnswerService:
                 ticket.release()
 
         answer = self._finish(base, passages, draft)
+        if self.observer is not None:
+            self.observer.answered(answer, draft.reasons, model_asked=self.llm is not None)
         yield AnswerEvent(event="citations", citations=answer.citations)
         yield AnswerEvent(event="done", answer=answer)
 

@@ -88,6 +88,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest request body accepted.")
     queue_size: int = Field(8, ge=0, description="Requests that may wait for the LLM; more get 503.")
     queue_timeout_s: float = Field(120.0, gt=0, description="Longest wait for the LLM before 504.")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="`assistant serve`'s log: text lines, or json (one JSON object per line)."
+    )
+    log_questions: bool = Field(
+        False, description="Log each request's question (a JSON field, or repr-escaped in text). Off: never logged."
+    )
 
     @field_validator("chroma_url")
     @classmethod

@@ -125,17 +125,25 @@ def serve(
     import uvicorn
 
     from assistant.server.exposure import exposure_warning
+    from assistant.server.logs import setup_logging
     from launch.web import create_web_app
 
     settings = load_settings()
     host = host or settings.host
     port = port or settings.port
     warning = exposure_warning(host, bool(settings.api_key.get_secret_value()))
-    if warning:
-        errors.print(f"[bold red]{warning}[/]", highlight=False)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    console.print(f"Serving on http://{host}:{port} (API docs: http://{host}:{port}/docs)", highlight=False)
-    uvicorn.run(create_web_app(settings), host=host, port=port, log_level="info", access_log=False)
+    setup_logging(settings)
+    if settings.log_format == "json":  # every line a JSON object: no Rich text on the streams
+        if warning:
+            logging.getLogger("assistant.server").warning(warning)
+    else:
+        if warning:
+            errors.print(f"[bold red]{warning}[/]", highlight=False)
+        console.print(f"Serving on http://{host}:{port} (API docs: http://{host}:{port}/docs)", highlight=False)
+    # log_config=None: uvicorn's records go through the handler set up above, in its format.
+    uvicorn.run(
+        create_web_app(settings), host=host, port=port, log_level="info", access_log=False, log_config=None
+    )
 
 
 @app.command(name="eval")

@@ -13,6 +13,8 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from assistant.server.errors import install_error_handlers
+from assistant.server.logs import QuestionNoting
+from assistant.server.metrics import AppMetrics, MetricsMiddleware, metrics_router
 from assistant.server.middleware import BodySizeLimitMiddleware, RequestLogMiddleware
 from assistant.server.routers import ask, chat, health, sources
 from assistant.server.state import AssistantState
@@ -33,7 +35,16 @@ def create_app(
     service_factory: Callable[[Settings], AnswerService] = _default_factory,
 ) -> FastAPI:
     settings = settings or Settings()
-    state = AssistantState(settings, service_factory)
+    state: AssistantState
+    metrics = AppMetrics(queue_depth=lambda: state.service.gate.admitted if state.service is not None else 0)
+
+    def observed_service(settings: Settings) -> AnswerService:
+        service = service_factory(settings)
+        # Outcomes, the guard's verdicts and the question are known only on the answer path.
+        service.observer = QuestionNoting(metrics)
+        return service
+
+    state = AssistantState(settings, observed_service)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -48,9 +59,11 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.assistant = state
+    app.state.metrics = metrics
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(RequestLogMiddleware, log_questions=settings.log_questions)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: counts every answer, errors too
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -58,6 +71,6 @@ def create_app(
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    for router in (health.router, ask.router, chat.router, sources.router):
+    for router in (health.router, ask.router, chat.router, sources.router, metrics_router()):
         app.include_router(router)
     return app

@@ -1,9 +1,11 @@
-"""Request ids and one log line per request (method, path, status, milliseconds).
+"""Request ids and one log line per request (method, path, route, status, milliseconds).
 
 A plain ASGI middleware, so streamed responses pass through untouched. Headers are
 never logged, so neither is the API key. Whatever of the request does reach the line
 (method, path, request id) is escaped first: a path with `%0A` or an ANSI escape must
-not write a second, forged log line or repaint the operator's terminal.
+not write a second, forged log line or repaint the operator's terminal. The same values go
+on the record as fields, for the JSON log format (assistant/server/logs.py). The question is
+logged only when the operator asked for it (ASSISTANT_LOG_QUESTIONS=true), repr-escaped.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from urllib.parse import quote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from assistant.server.logs import request_context
+
 __all__ = [
     "BodySizeLimitMiddleware",
     "RequestLogMiddleware",
@@ -23,6 +27,7 @@ __all__ = [
     "loggable",
     "loggable_path",
     "request_id_of",
+    "route_template",
 ]
 
 log = logging.getLogger("assistant.server")
@@ -55,9 +60,26 @@ def request_id_of(scope: Scope) -> str:
     return scope.get("state", {}).get("request_id", "-")
 
 
+UNMATCHED = "unmatched"
+
+
+def route_template(scope: Scope, outer_root_path: str = "") -> str:
+    """The route that answered, as its template (`/v1/ask`), or `unmatched`; never the raw path,
+    so what a client sends cannot multiply metric series. A mounted app's routes come under
+    the mount's path: a Mount (the UI at /ui) extends root_path, and FastAPI puts the matched
+    route in scope["route"]."""
+    mount = scope.get("root_path", "")[len(outer_root_path):]
+    route = scope.get("route")
+    path = getattr(route, "path_format", None) or getattr(route, "path", None)
+    if isinstance(path, str):
+        return mount + path
+    return f"{mount}/{{rest}}" if mount else UNMATCHED
+
+
 class RequestLogMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, log_questions: bool = False) -> None:
         self.app = app
+        self.log_questions = log_questions
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -66,6 +88,9 @@ class RequestLogMiddleware:
         given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
         request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:16]
         scope.setdefault("state", {})["request_id"] = request_id
+        context = {"request_id": request_id}
+        token = request_context.set(context)
+        outer_root_path = scope.get("root_path", "")
         started = time.perf_counter()
         status = 0  # stays 0 only if the client went away before any response started
 
@@ -79,14 +104,23 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            log.info(
-                "request_id=%s %s %s -> %s in %.0f ms",
-                request_id,
-                loggable(scope["method"]),
-                loggable_path(scope["path"]),
-                status,
-                (time.perf_counter() - started) * 1000,
-            )
+            request_context.reset(token)
+            ms = round((time.perf_counter() - started) * 1000, 1)
+            fields = {
+                "request_id": request_id,
+                "method": loggable(scope["method"]),
+                "route": route_template(scope, outer_root_path),
+                "path": loggable_path(scope["path"]),
+                "status": status,
+                "ms": ms,
+            }
+            line = "request_id=%s %s %s -> %s in %.0f ms"
+            values: tuple = (request_id, fields["method"], fields["path"], status, ms)
+            if self.log_questions and "question" in context:
+                fields["question"] = context["question"]  # a JSON string field; repr-escaped in the text
+                line += " question=%s"
+                values += (repr(context["question"][:_MAX_LOGGED_CHARS]),)
+            log.info(line, *values, extra=fields)
 
 
 TOO_LARGE = "body_too_large"  # flag in scope["state"]: the body was cut at the limit
