@@ -178,6 +178,7 @@ async def chat_completions(
             yield sse(None, "[DONE]")
 
     def error(exc: Exception) -> bytes:
-        return sse(None, {"error": {"type": "internal", "message": f"the answer failed: {type(exc).__name__}"}})
+        message = f"the answer failed: {type(exc).__name__}"
+        return sse(None, {"error": {"type": "internal", "message": message, "param": None, "code": None}})
 
     return await event_stream(request, events, encode, error)

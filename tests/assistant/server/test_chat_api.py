@@ -239,7 +239,8 @@ def test_what_cannot_be_honoured_is_a_400_naming_the_parameter(client, extra, pa
     response = _chat(client, **extra)
     assert response.status_code == 400, response.text
     error = response.json()["error"]
-    assert error["param"] == param and f"`{param}`" in error["message"] or f"{param}=" in error["message"], error
+    assert error["param"] == param, error
+    assert f"`{param}`" in error["message"] or f"{param}=" in error["message"], error
     assert error["code"] in ("unsupported_parameter", "unsupported_value", "invalid_value", "unknown_parameter")
 
 
