@@ -112,6 +112,28 @@ class ChatLlama(BaseChatModel):
             self._loaded()
         return self
 
+    def get_token_ids(self, text: str) -> list[int]:
+        """The model's own tokens of a text (LangChain's get_num_tokens counts these): the
+        text alone, without a BOS token or a chat template's role tokens.
+
+        Tokenizing reads only the vocabulary, never the context a generation is using, so
+        it does not wait for the lock that a running generation holds.
+        """
+        if not text:
+            return []
+        return self._llama_for_vocabulary().tokenize(text.encode("utf-8"), add_bos=False, special=False)
+
+    def decode_tokens(self, token_ids: list[int]) -> str:
+        """The text of model tokens; a character cut in half at the end is left out."""
+        return self._llama_for_vocabulary().detokenize(token_ids).decode("utf-8", errors="ignore")
+
+    def _llama_for_vocabulary(self) -> Llama:
+        if self._llama is None:
+            with self._lock:
+                self._loaded()
+        assert self._llama is not None
+        return self._llama
+
     def _fresh(self) -> Llama:
         """The Llama with an empty context; the caller holds the lock.
 

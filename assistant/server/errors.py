@@ -1,5 +1,10 @@
 """One error shape for every failure: {"error": {"type", "message", "details"}}.
 
+On the OpenAI-compatible paths (/v1/chat/..., /v1/models...) the error also carries
+OpenAI's `param` and `code` (null when they do not apply), so the body is OpenAI's own
+shape {"error": {"message", "type", "param", "code"}} as well: OpenAI's SDKs read them
+into their exceptions (openai.NotFoundError(code="model_not_found", param="model")).
+
 Validation errors keep FastAPI's status (422) but get a sentence a person can act on;
 malformed JSON is a 400; anything unexpected is a 500 with no stack trace in it, and its
 log entry holds the stack but not the exception's message (which may quote the user).
@@ -18,10 +23,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.errors import Busy, QuestionError, QueueTimeout, SetupError
 from assistant.server.middleware import body_was_cut, loggable, loggable_path, request_id_of
-from assistant.server.schemas import ErrorResponse
+from assistant.server.schemas import ErrorResponse, OpenAIErrorResponse
 
 __all__ = [
     "ERROR_RESPONSES",
+    "OPENAI_ERROR_RESPONSES",
+    "OpenAIError",
     "UnexpectedErrorMiddleware",
     "body_too_large",
     "error_response",
@@ -45,13 +52,42 @@ _TYPES = {
 }
 
 
-def error_response(status: int, message: str, type_: str | None = None, details=None, headers=None) -> JSONResponse:
-    body = {"error": {"type": type_ or _TYPES.get(status, "error"), "message": message, "details": details or []}}
-    return JSONResponse(body, status_code=status, headers=headers)
+_OPENAI_PATHS = ("/v1/chat/", "/v1/models")
 
 
-def body_too_large(limit: int) -> JSONResponse:
-    return error_response(413, f"the request body is too large (over {limit} bytes)", "body_too_large")
+class OpenAIError(StarletteHTTPException):
+    """A refusal on the OpenAI-compatible paths that names the parameter at fault and
+    OpenAI's code for it (model_not_found, unsupported_parameter, invalid_value ...)."""
+
+    def __init__(self, status: int, message: str, param: str | None = None, code: str | None = None) -> None:
+        super().__init__(status, message)
+        self.param = param
+        self.code = code
+
+
+def is_openai_path(scope: Scope) -> bool:
+    return str(scope.get("path", "")).startswith(_OPENAI_PATHS)
+
+
+def error_response(
+    status: int,
+    message: str,
+    type_: str | None = None,
+    details=None,
+    headers=None,
+    *,
+    openai: bool = False,
+    param: str | None = None,
+    code: str | None = None,
+) -> JSONResponse:
+    error = {"type": type_ or _TYPES.get(status, "error"), "message": message, "details": details or []}
+    if openai:
+        error |= {"param": param, "code": code}
+    return JSONResponse({"error": error}, status_code=status, headers=headers)
+
+
+def body_too_large(limit: int, openai: bool = False) -> JSONResponse:
+    return error_response(413, f"the request body is too large (over {limit} bytes)", "body_too_large", openai=openai)
 
 
 def internal_error() -> JSONResponse:
@@ -143,38 +179,51 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        openai = is_openai_path(request.scope)
         if body_was_cut(request.scope):
-            return body_too_large(request.app.state.assistant.settings.max_body_bytes)
+            return body_too_large(request.app.state.assistant.settings.max_body_bytes, openai)
         errors = list(exc.errors())
         if any(e.get("type") == "json_invalid" for e in errors):
-            return error_response(400, "the request body is not valid JSON")
+            return error_response(400, "the request body is not valid JSON", openai=openai)
         summary, details = _describe(errors)
-        return error_response(422, summary, details=details)
+        param = details[0]["field"] if openai and len(details) == 1 and details[0]["field"] != "body" else None
+        return error_response(422, summary, details=details, openai=openai, param=param)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        openai = is_openai_path(request.scope)
         if body_was_cut(request.scope):
-            return body_too_large(request.app.state.assistant.settings.max_body_bytes)
+            return body_too_large(request.app.state.assistant.settings.max_body_bytes, openai)
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
-        return error_response(exc.status_code, message, headers=getattr(exc, "headers", None))
+        return error_response(
+            exc.status_code,
+            message,
+            headers=getattr(exc, "headers", None),
+            openai=openai,
+            param=getattr(exc, "param", None),
+            code=getattr(exc, "code", None),
+        )
 
     @app.exception_handler(QuestionError)
-    async def question(_: Request, exc: QuestionError) -> JSONResponse:
-        return error_response(422, str(exc))
+    async def question(request: Request, exc: QuestionError) -> JSONResponse:
+        openai = is_openai_path(request.scope)
+        return error_response(422, str(exc), openai=openai, param="messages" if openai else None)
 
     @app.exception_handler(Busy)
-    async def busy(_: Request, exc: Busy) -> JSONResponse:
-        return error_response(503, str(exc), "busy", headers={"Retry-After": str(exc.retry_after_s)})
+    async def busy(request: Request, exc: Busy) -> JSONResponse:
+        headers = {"Retry-After": str(exc.retry_after_s)}
+        return error_response(503, str(exc), "busy", headers=headers, openai=is_openai_path(request.scope))
 
     @app.exception_handler(QueueTimeout)
-    async def queue_timeout(_: Request, exc: QueueTimeout) -> JSONResponse:
-        return error_response(504, str(exc))
+    async def queue_timeout(request: Request, exc: QueueTimeout) -> JSONResponse:
+        return error_response(504, str(exc), openai=is_openai_path(request.scope))
 
     # The store went away, or the data folder became unusable: the assistant may recover by
     # itself (a Chroma server that comes back), so clients are told to retry.
     @app.exception_handler(SetupError)
-    async def setup(_: Request, exc: SetupError) -> JSONResponse:
-        return error_response(503, str(exc), "unavailable", headers={"Retry-After": "5"})
+    async def setup(request: Request, exc: SetupError) -> JSONResponse:
+        headers = {"Retry-After": "5"}
+        return error_response(503, str(exc), "unavailable", headers=headers, openai=is_openai_path(request.scope))
 
     # Only reached by an error in the middlewares outside UnexpectedErrorMiddleware.
     @app.exception_handler(Exception)
@@ -186,11 +235,26 @@ def install_error_handlers(app: FastAPI) -> None:
 ERROR_RESPONSES = {
     status: {"model": ErrorResponse, "description": description}
     for status, description in {
-        400: "Malformed JSON, or a parameter this server does not support (`n` other than 1).",
+        400: "Malformed JSON.",
         401: "Missing or wrong API key.",
         413: "Body too large.",
         415: "Body is not JSON.",
         422: "Invalid field (empty question, too long, too much history ...).",
+        503: "Not ready, or busy (Retry-After).",
+        504: "Waited too long for the model.",
+    }.items()
+}
+
+OPENAI_ERROR_RESPONSES = {
+    status: {"model": OpenAIErrorResponse, "description": description}
+    for status, description in {
+        400: "Malformed JSON, or a parameter this server does not honour (`n` other than 1, `tools`, `logprobs` "
+        "...), or a value out of range: `param` names it.",
+        401: "Missing or wrong API key.",
+        404: "Unknown model (`code` model_not_found): this server offers `career-assistant`.",
+        413: "Body too large.",
+        415: "Body is not JSON.",
+        422: "Invalid messages (no user question, too long, too many ...).",
         503: "Not ready, or busy (Retry-After).",
         504: "Waited too long for the model.",
     }.items()

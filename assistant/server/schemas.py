@@ -15,6 +15,10 @@ __all__ = [
     "ChatCompletionRequest",
     "ChatMessage",
     "ErrorResponse",
+    "ModelCard",
+    "ModelList",
+    "OpenAIErrorResponse",
+    "StreamOptions",
     "Health",
     "HistoryTurn",
     "Ready",
@@ -63,6 +67,17 @@ class ErrorDetail(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorDetail
+
+
+class OpenAIErrorDetail(ErrorDetail):
+    param: str | None = Field(None, description="The request parameter at fault, as OpenAI names it.")
+    code: str | None = Field(None, description="OpenAI's code: model_not_found, unsupported_parameter, invalid_value.")
+
+
+class OpenAIErrorResponse(BaseModel):
+    """The error shape on the OpenAI-compatible paths: the project's, plus OpenAI's param and code."""
+
+    error: OpenAIErrorDetail
 
 
 class Health(BaseModel):
@@ -118,21 +133,52 @@ class ChatMessage(BaseModel):
         return self
 
 
-class ChatCompletionRequest(BaseModel):
-    model_config = ConfigDict(extra="allow")  # other OpenAI parameters are accepted and ignored
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="allow")  # other keys: 400 naming them (assistant.server.openai_params)
 
-    model: str = "career-assistant"
+    include_usage: bool | None = Field(
+        None, description="Send one more chunk before [DONE], with empty choices and the request's `usage`."
+    )
+
+
+class ChatCompletionRequest(BaseModel):
+    # Other OpenAI parameters are judged one by one in assistant.server.openai_params:
+    # accepted where they change nothing, a 400 naming them otherwise.
+    model_config = ConfigDict(extra="allow")
+
+    model: str = Field("career-assistant", description="The one model: `career-assistant` (404 otherwise).")
     messages: list[ChatMessage] = Field(
         min_length=1,
         max_length=2 * MAX_HISTORY_TURNS + 2,
         description="The last user message is the question; earlier user and assistant messages are history.",
     )
     stream: bool = False
+    stream_options: StreamOptions | None = Field(None, description="With stream=true only.")
     n: int | None = Field(default=None, description="Choices to return: only 1 is supported (400 otherwise).")
-    # Declared so that a wrong type is a clear 422; their values do not change the answer.
-    temperature: float | None = Field(default=None, ge=0, le=2)
-    top_p: float | None = Field(default=None, ge=0, le=1)
-    max_tokens: int | None = Field(default=None, ge=1)
+    max_tokens: int | None = Field(
+        default=None, description="Cut the answer text after this many tokens (finish_reason `length`)."
+    )
+    max_completion_tokens: int | None = Field(default=None, description="The same as max_tokens (the smaller wins).")
+    stop: str | list[str] | None = Field(
+        default=None, description="Up to 4 sequences: the answer text ends before the first one found."
+    )
+    # Range-checked (400 naming them), accepted, and without effect: the answer is the
+    # article's sentences and the guarded model's, which writes at temperature 0.
+    temperature: float | None = Field(default=None, description="0 to 2; does not change the answer.")
+    top_p: float | None = Field(default=None, description="0 to 1; does not change the answer.")
+
+    @property
+    def token_limit(self) -> int | None:
+        limits = [limit for limit in (self.max_tokens, self.max_completion_tokens) if limit is not None]
+        return min(limits, default=None)
+
+    @property
+    def stop_sequences(self) -> list[str]:
+        return [self.stop] if isinstance(self.stop, str) else list(self.stop or [])
+
+    @property
+    def include_usage(self) -> bool:
+        return bool(self.stream_options and self.stream_options.include_usage)
 
     @field_validator("messages")
     @classmethod
@@ -160,13 +206,35 @@ class ChatChoiceMessage(BaseModel):
 class ChatChoice(BaseModel):
     index: int = 0
     message: ChatChoiceMessage
-    finish_reason: Literal["stop"] = "stop"
+    finish_reason: Literal["stop", "length"] = Field(
+        "stop", description="length: cut by max_tokens; stop: the whole answer, or cut at a stop sequence."
+    )
 
 
 class ChatUsage(BaseModel):
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    total_tokens: int = 0
+    """Tokens as assistant.server.routers.chat counts them: of the messages sent and the text returned."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+    @classmethod
+    def of(cls, prompt_tokens: int, completion_tokens: int) -> ChatUsage:
+        return cls(
+            prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, total_tokens=prompt_tokens + completion_tokens
+        )
+
+
+class ModelCard(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int = Field(description="Unix time this server started: the model is its index and LLM as loaded then.")
+    owned_by: str = "career-assistant"
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelCard]
 
 
 class ChatCompletion(BaseModel):
@@ -175,6 +243,6 @@ class ChatCompletion(BaseModel):
     created: int
     model: str
     choices: list[ChatChoice]
-    usage: ChatUsage = ChatUsage()
+    usage: ChatUsage
     citations: list[Citation] = Field(default=[], description="The passages behind the [n] markers.")
     abstained: bool = False

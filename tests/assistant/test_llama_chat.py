@@ -207,3 +207,25 @@ def test_the_embedded_backend_is_chat_llama_with_the_settings():
     model = build_chat_model(Settings(_env_file=None, llm_backend="embedded", llm_max_tokens=99, llm_threads=1))
     assert isinstance(model, ChatLlama)
     assert (model.max_tokens, model.n_threads, model.temperature, model.seed) == (99, 1, 0.0, 0)
+
+
+def test_token_counts_are_the_models_own_and_need_not_wait_for_a_generation(chat, reference):
+    from assistant.tokens import LlamaTokens, token_counter
+
+    text = "Staff engineers lead through influence [1]."
+    ids = chat.get_token_ids(text)
+    assert ids == chat._llama.tokenize(text.encode(), add_bos=False, special=False)
+    assert chat.get_num_tokens(text) == len(ids) and chat.decode_tokens(ids) == text
+    counter = token_counter(chat)
+    assert isinstance(counter, LlamaTokens) and counter.count(text) == len(ids)
+    start = counter.cut(text, 3)
+    assert text.startswith(start) and counter.count(start) == 3 and counter.cut(text, 100) == text
+    # A stream holds the model's lock while it is read; counting reads only the vocabulary.
+    expected = len(chat.get_token_ids(reference))
+    stream = chat.stream(PROMPT)
+    next(stream)
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            assert pool.submit(chat.get_num_tokens, reference).result(timeout=60) == expected > 10
+    finally:
+        stream.close()
