@@ -5,7 +5,8 @@ evidence scores that best separates them (balanced accuracy first, then margin).
 calibration questions are kept apart from the evaluation dataset, so the evaluation
 measures the threshold on questions it was not chosen with.
 
-    python -m evals.calibrate            # prints the scores and the threshold to store
+    assistant calibrate            # the scores on stderr, ASSISTANT_ABSTAIN_BELOW=<t> on stdout
+    python -m evals.calibrate      # the same
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["CALIBRATION_SET", "Calibration", "calibrate", "load_questions"]
+__all__ = ["CALIBRATION_SET", "Calibration", "calibrate", "calibrate_index", "load_questions"]
 
 CALIBRATION_SET = Path(__file__).with_name("calibration.jsonl")
 
@@ -60,21 +61,17 @@ def calibrate(best_score, questions: list[tuple[str, bool]]) -> Calibration:
     )
 
 
-def main() -> None:
+def calibrate_index(settings, questions: list[tuple[str, bool]] | None = None) -> Calibration:
+    """Calibrate on the index the settings point at. No LLM: only the evidence score counts."""
     from assistant.composition import build_service
-    from assistant.settings import get_settings
 
-    settings = get_settings()
     service = build_service(settings, with_llm=False, warm_up=False)
-    result = calibrate(service.evidence, load_questions())
-    for question, inside, score in sorted(result.scores, key=lambda row: row[2]):
-        print(f"{score:.3f}  {'in ' if inside else 'out'}  {question}")
-    print(
-        f"\nthreshold {result.threshold:.3f} (balanced accuracy {result.balanced_accuracy:.2f}; lowest in-scope "
-        f"{result.lowest_in_scope:.3f}, highest out-of-scope {result.highest_out_of_scope:.3f}); "
-        f"stored: ASSISTANT_ABSTAIN_BELOW={settings.abstain_below}"
-    )
+    return calibrate(service.evidence, load_questions() if questions is None else questions)
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    from launch.cli import app
+
+    app(["calibrate", *sys.argv[1:]], prog_name="python -m evals.calibrate")

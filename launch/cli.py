@@ -1,11 +1,16 @@
 """The `assistant` command line: one Typer app, one subcommand per job.
 
 Heavy imports (torch, chromadb, LangChain) happen inside the commands, so `--help`
-answers at once.
+answers at once. stdout carries the result only (the answer, the report, the JSON, the
+threshold), so a command can feed a pipe; progress and notes go to stderr (silenced by
+--quiet), and so do errors, which --quiet never silences.
 """
 
 from __future__ import annotations
 
+import enum
+import logging
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -22,8 +27,12 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=False)
-errors = Console(stderr=True)
+console = Console(stderr=False)  # the result
+notes = Console(stderr=True)  # progress, details, notes: quiet under --quiet
+errors = Console(stderr=True)  # errors and warnings: always shown
+
+# The exit status of a command stopped with Ctrl-C, as a shell reports it (128 + SIGINT).
+INTERRUPTED = 130
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -56,9 +65,59 @@ def load_settings():
         raise fail(f"invalid settings: {problems}", 2) from None
 
 
+class LogLevel(str, enum.Enum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+def show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"assistant {version('career-assistant')}")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            typer.echo("assistant (not installed)")
+        raise typer.Exit()
+
+
+def configure_logging(level: LogLevel | None, quiet: bool) -> None:
+    """Python's loggers to stderr at the level asked for. Without --log-level (or --quiet) the
+    commands keep their own setup (`serve` logs requests at INFO)."""
+    if level is None and not quiet:
+        return
+    name = level.value if level is not None else "ERROR"
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    # On the handler too: a library that sets its own logger to DEBUG (bm25s does) would
+    # pass the root's level, which filters only the root's own records.
+    handler.setLevel(name)
+    logging.basicConfig(level=name, handlers=[handler])
+
+
 @app.callback()
-def main() -> None:
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=show_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress or notes on stderr: the result only (errors still).")
+    ] = False,
+    log_level: Annotated[
+        LogLevel | None,
+        typer.Option("--log-level", case_sensitive=False, help="Level of the Python loggers, on stderr."),
+    ] = None,
+) -> None:
     """Answer career questions from the articles in the corpus, with citations."""
+    notes.quiet = quiet  # set on every run: CliRunner reuses this module's consoles
+    configure_logging(log_level, quiet)
+
+
+def interrupted(message: str) -> typer.Exit:
+    errors.print(escape(message), highlight=False)
+    return typer.Exit(INTERRUPTED)
 
 
 @app.command()
@@ -68,11 +127,14 @@ def ingest(
         typer.Argument(help="Files or folders to ingest; default: the whole corpus folder.", show_default=False),
     ] = None,
     reset: Annotated[bool, typer.Option("--reset", help="Drop the index and build it anew.")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
 ) -> None:
     """Clean, chunk, embed and store the corpus; only what changed is written."""
+    import json
+
     from assistant.composition import build_ingestor
     from assistant.errors import SetupError
-    from launch.ingest_printout import ingest_progress, print_report
+    from launch.ingest_printout import ingest_progress, print_report, report_json
 
     settings = load_settings()
     if not paths and not settings.corpus_dir.is_dir():
@@ -80,11 +142,16 @@ def ingest(
     try:
         ingestor = build_ingestor(settings)
         # Progress goes to stderr, so stdout holds only the report.
-        with ingest_progress(errors) as progress:
+        with ingest_progress(notes) as progress:
             report = ingestor.run(paths or (), reset=reset, progress=progress)
     except SetupError as error:
         raise fail_for(error) from None
-    print_report(console, report, total_chunks=ingestor.store.count())
+    except KeyboardInterrupt:
+        raise interrupted("Interrupted: run it again to finish (only what changed is written).") from None
+    if json_output:
+        typer.echo(json.dumps(report_json(report, ingestor.store.count()), indent=2, ensure_ascii=False))
+    else:
+        print_report(console, report, total_chunks=ingestor.store.count())
     if report.failed:
         raise fail(f"{len(report.failed)} file(s) could not be ingested; the others were.", 1)
 
@@ -92,26 +159,45 @@ def ingest(
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="The question, in your own words.")],
-    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object at the end instead of text.")] = False,
     top_k: Annotated[int | None, typer.Option("--top-k", min=1, max=20, help="Passages to retrieve.")] = None,
 ) -> None:
-    """Answer a question from the ingested articles, with numbered citations."""
+    """Answer a question from the ingested articles, streamed as it is written, with numbered citations."""
+    import threading
+
     from assistant.composition import build_service
     from assistant.errors import AssistantError
     from assistant.questions import check_question
-    from launch.answer_printout import print_answer
+    from launch.answer_printout import AnswerPrinter
 
     settings = load_settings()
+    printer = None if json_output else AnswerPrinter(console, notes)
+    cancel = threading.Event()
     try:
         question = check_question(question)  # before loading anything: a bad question fails at once
-        service = build_service(settings)
-        answer = service.ask(question, top_k=top_k)
+        with notes.status("Loading the index and the model…"):
+            service = build_service(settings)
+        events = service.stream(question, top_k=top_k, cancel=cancel)
+        try:
+            for event in events:
+                if event.event == "token" and printer is not None:
+                    printer.token(event.text)
+                elif event.answer is not None:
+                    answer = event.answer
+        finally:
+            # Ctrl-C (or any error) mid-answer: the model stops at its next token and is freed.
+            cancel.set()
+            events.close()
     except AssistantError as error:
         raise fail_for(error) from None
-    if json_output:
+    except KeyboardInterrupt:
+        if printer is not None:
+            printer.end_line()
+        raise interrupted("Cancelled: the answer was not finished.") from None
+    if printer is None:
         typer.echo(answer.model_dump_json(include=JSON_FIELDS, indent=2))
     else:
-        print_answer(console, answer)
+        printer.finish(answer)
 
 
 @app.command()
@@ -175,7 +261,7 @@ def evaluate(
     except SetupError as error:
         raise fail_for(error) from None
     cases = load_cases()
-    with Progress(console=console, transient=True) as progress:
+    with Progress(console=notes, transient=True) as progress:
         task = progress.add_task(f"Evaluating {service.backend}", total=len(cases))
         result = run_evaluation(
             service, settings.backend, settings.cleaned_dir, report, cases, lambda _: progress.advance(task)
@@ -196,6 +282,66 @@ def evaluate(
     console.print(f"Report: {result.report}")
     if result.blocking:
         raise fail("below threshold: " + ", ".join(f"{v.metric} {v.value:g} ({v.bar})" for v in result.blocking))
+
+
+@app.command(name="ui")
+def ui_alone(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 7860,
+) -> None:
+    """Serve the chat UI on its own (Gradio); `assistant serve` mounts it at /ui beside the API."""
+    from assistant.composition import build_service
+    from assistant.errors import SetupError
+    from assistant.server.exposure import exposure_warning
+    from launch.standalone_ui import launch_ui
+
+    settings = load_settings()
+    key = settings.api_key.get_secret_value()
+    warning = exposure_warning(host, bool(key))
+    if warning:
+        errors.print(f"[bold red]{escape(warning)}[/]", highlight=False)
+    try:
+        with notes.status("Loading the index and the model…"):
+            service = build_service(settings)
+        launch_ui(service, key, host, port, quiet=notes.quiet)  # until Ctrl-C
+    except SetupError as error:
+        raise fail_for(error) from None
+    except OSError as error:  # Gradio's "Cannot find empty port": the port is taken
+        raise fail(str(error)) from None
+
+
+@app.command()
+def calibrate() -> None:
+    """Measure the abstention threshold on evals/calibration.jsonl; print the value to store.
+
+    stdout is one line, ASSISTANT_ABSTAIN_BELOW=<threshold>, ready for .env; the scores
+    of each question are a table on stderr."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from assistant.errors import SetupError
+    from evals.calibrate import calibrate_index
+
+    settings = load_settings()
+    try:
+        with notes.status("Scoring the calibration questions…"):
+            result = calibrate_index(settings)
+    except SetupError as error:
+        raise fail_for(error) from None
+    table = Table(title="Evidence scores of the calibration questions", title_justify="left")
+    table.add_column("score", justify="right")
+    table.add_column("scope")
+    table.add_column("question", overflow="fold")
+    for question, inside, score in sorted(result.scores, key=lambda row: row[2]):
+        table.add_row(f"{score:.3f}", "in" if inside else "out", Text(question))
+    notes.print(table)
+    notes.print(
+        f"balanced accuracy {result.balanced_accuracy:.2f}; lowest in-scope {result.lowest_in_scope:.3f},"
+        f" highest out-of-scope {result.highest_out_of_scope:.3f}; stored now:"
+        f" ASSISTANT_ABSTAIN_BELOW={settings.abstain_below}",
+        highlight=False,
+    )
+    typer.echo(f"ASSISTANT_ABSTAIN_BELOW={result.threshold:.3f}")
 
 
 # What `assistant ask --json` prints: the answer object of the API, minus its internals.

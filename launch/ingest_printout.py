@@ -3,6 +3,8 @@ a log), then a summary table."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -10,7 +12,7 @@ from rich.table import Table
 
 from ingest.ingestor import FileResult, IngestReport
 
-__all__ = ["IngestProgressBar", "IngestProgressLines", "ingest_progress", "print_report"]
+__all__ = ["IngestProgressBar", "IngestProgressLines", "ingest_progress", "print_report", "report_json"]
 
 
 def ingest_progress(console: Console) -> IngestProgressBar | IngestProgressLines:
@@ -119,3 +121,19 @@ def print_report(console: Console, report: IngestReport, total_chunks: int) -> N
         console.print(f"Index up to date: nothing written ({total_chunks} chunks stored).")
     else:
         console.print(f"Index updated: {report.writes} write(s), {total_chunks} chunks stored.")
+
+
+def report_json(report: IngestReport, total_chunks: int) -> dict:
+    """`assistant ingest --json`: every file with its status and counts, the totals, the time."""
+    counts = ("chunks", "added", "removed", "unchanged")
+    return {
+        "files": [asdict(result) for result in report.files],
+        "totals": {
+            "files": len(report.files),
+            "failed": len(report.failed),
+            **{name: report.total(name) for name in counts},
+            "writes": report.writes,
+            "stored": total_chunks,
+        },
+        "seconds": round(report.seconds, 3),
+    }
