@@ -10,6 +10,7 @@ import itertools
 import os
 import threading
 from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 # Gradio's telemetry would try the network (there is none here) and send usage away.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -22,13 +23,31 @@ from assistant.rewrite import Turn
 from assistant.service import AnswerService
 from ui.render import CSS, asked_text, render_answer, render_error, render_partial, render_question, render_status
 
-__all__ = ["CSS", "DEFAULT_EXAMPLES", "ServiceProvider", "build_ui", "example_questions", "respond", "stop_answer"]
+__all__ = [
+    "CSS", "DEFAULT_EXAMPLES", "ServiceProvider", "build_ui", "example_questions", "respond", "retry_turn",
+    "stop_answer", "undo_turn",
+]
 
 # Returns the loaded service, or None and the reason it is not there yet.
 ServiceProvider = Callable[[], tuple[AnswerService | None, str]]
 _EXAMPLES = 5
 _answer_ids = itertools.count(1)
+T = TypeVar("T")
 
+
+# Chat users read an answer from its question down, so after each update (a streamed token
+# too) the latest question is put at the top of the chat. Gradio's autoscroll keeps the bottom
+# in view instead, and an answer with its cards pushed the question out of sight. Run after
+# the frame is drawn, when the new messages are in the page.
+QUESTION_ON_TOP = """() => { requestAnimationFrame(() => {
+  const log = document.querySelector("#chat [role=log]");
+  const asked = document.querySelectorAll("#chat [data-testid=user]");
+  if (!log || !asked.length) return;
+  const last = asked[asked.length - 1];
+  const row = last.closest(".message-row") || last;
+  const room = 40;  // below the chat's floating label and its clear button
+  log.scrollTop += row.getBoundingClientRect().top - log.getBoundingClientRect().top - room;
+}); }"""
 
 DEFAULT_EXAMPLES = [
     "Will I lose my engineering chops if I move to product?",
@@ -51,7 +70,7 @@ def _status(service: AnswerService | None, reason: str, last_ms: float | None = 
 
 def _history(messages: list[dict]) -> list[Turn]:
     """The user's earlier questions: all the rewriter needs to understand a follow-up."""
-    return [Turn(role="user", content=asked_text(str(m["content"]))) for m in messages if m.get("role") == "user"]
+    return [Turn(role="user", content=asked_text(m["content"])) for m in messages if m.get("role") == "user"]
 
 
 def respond(
@@ -103,23 +122,62 @@ def respond(
         yield messages, "", _status(service, reason)
 
 
+def _question_at(messages: list[dict], index: object) -> int | None:
+    """Where the turn to retry or undo starts: the user message the chat names (Gradio sends
+    the last one), or else the last user message; None in a chat without questions."""
+    if isinstance(index, int) and 0 <= index < len(messages) and messages[index].get("role") == "user":
+        return index
+    asked = [i for i, m in enumerate(messages) if m.get("role") == "user"]
+    return asked[-1] if asked else None
+
+
+def retry_turn(
+    provider: ServiceProvider, messages: list[dict], index: object, cancel: threading.Event | None = None
+) -> Iterator[tuple[list[dict], str]]:
+    """Retry: the question at index asked again, a new answer streaming in place of the old
+    one; (messages, status). The textbox is not touched: it may hold the next question."""
+    messages = list(messages or [])
+    at = _question_at(messages, index)
+    if at is None:
+        yield messages, _status(*provider())
+        return
+    question = asked_text(messages[at]["content"])
+    for shown, _, status in respond(provider, question, messages[:at], cancel):
+        yield shown, status
+
+
+def undo_turn(provider: ServiceProvider, messages: list[dict], index: object) -> tuple[list[dict], str, str]:
+    """Undo: the question at index and its answer leave the chat; the question goes back
+    into the textbox to be edited. (messages, textbox, status)."""
+    messages = list(messages or [])
+    at = _question_at(messages, index)
+    if at is None:
+        return messages, "", _status(*provider())
+    return messages[:at], asked_text(messages[at]["content"]), _status(*provider())
+
+
 # The cancel of the answer each browser session is writing: the Stop button sets it. Kept
 # here, not in gr.State, because Gradio copies State values and an Event must be shared.
 _writing: dict[str, threading.Event] = {}
 
 
-def _respond_cancellably(
-    provider: ServiceProvider, question: str, messages: list[dict], request: gr.Request | None
-) -> Iterator[tuple[list[dict], str, str]]:
+def _cancellably(request: gr.Request | None, turn: Callable[[threading.Event], Iterator[T]]) -> Iterator[T]:
+    """A turn the session's Stop button can end: its cancel is registered while it runs."""
     cancel = threading.Event()
     session = getattr(request, "session_hash", None) or ""
     _writing[session] = cancel
     try:
-        yield from respond(provider, question, messages, cancel)
+        yield from turn(cancel)
     finally:
         cancel.set()  # closed early (Stop, or the page went away): the model is freed
         if _writing.get(session) is cancel:
             del _writing[session]
+
+
+def _respond_cancellably(
+    provider: ServiceProvider, question: str, messages: list[dict], request: gr.Request | None
+) -> Iterator[tuple[list[dict], str, str]]:
+    yield from _cancellably(request, lambda cancel: respond(provider, question, messages, cancel))
 
 
 def stop_answer(request: gr.Request | None = None) -> None:
@@ -148,6 +206,26 @@ def _asking(provider: ServiceProvider, text: str | None = None) -> Callable:
     return ask_example
 
 
+def _retrying(provider: ServiceProvider) -> Callable:
+    """The chat's Retry button (under the last answer): a generator, so the new answer streams."""
+
+    def retry_last(
+        messages: list[dict], retry: gr.RetryData, request: gr.Request
+    ) -> Iterator[tuple[list[dict], str]]:
+        yield from _cancellably(request, lambda cancel: retry_turn(provider, messages, retry.index, cancel))
+
+    return retry_last
+
+
+def _undoing(provider: ServiceProvider) -> Callable:
+    """The chat's Undo button (under the last answer)."""
+
+    def undo_last(messages: list[dict], undo: gr.UndoData) -> tuple[list[dict], str, str]:
+        return undo_turn(provider, messages, undo.index)
+
+    return undo_last
+
+
 def build_ui(provider: ServiceProvider, examples: list[str]) -> gr.Blocks:
     def ask_api(question: str) -> dict:
         """One question, the whole answer object (for gradio_client and scripts)."""
@@ -172,6 +250,7 @@ def build_ui(provider: ServiceProvider, examples: list[str]) -> gr.Blocks:
             sanitize_html=False,  # ui/render.py escapes every text it puts in the HTML, the user's too
             render_markdown=False,
             buttons=["copy"],
+            autoscroll=False,  # QUESTION_ON_TOP scrolls instead
         )
         with gr.Row(equal_height=True):
             question = gr.Textbox(
@@ -193,13 +272,19 @@ def build_ui(provider: ServiceProvider, examples: list[str]) -> gr.Blocks:
         status = gr.Markdown(_status(*provider()), elem_id="status")
 
         outputs = [chatbot, question, status]
-        turns = [
-            question.submit(_asking(provider), [question, chatbot], outputs, api_name=False),
-            send.click(_asking(provider), [question, chatbot], outputs, api_name=False),
-        ]
+        question.submit(_asking(provider), [question, chatbot], outputs, api_name=False)
+        send.click(_asking(provider), [question, chatbot], outputs, api_name=False)
         for button, text in zip(example_buttons, examples, strict=True):
-            turns.append(button.click(_asking(provider, text), [chatbot], outputs, api_name=False))
-        stop.click(stop_answer, None, None, cancels=turns, api_name=False)
+            button.click(_asking(provider, text), [chatbot], outputs, api_name=False)
+        # Retry and Undo are the Chatbot's own buttons under the last answer (greyed out while
+        # an answer streams); a retried answer streams like any other.
+        chatbot.retry(_retrying(provider), [chatbot], [chatbot, status], api_name=False)
+        chatbot.undo(_undoing(provider), [chatbot], outputs, api_name=False)
+        # Stop only sets the turn's cancel: the turn then ends itself, with the article's own
+        # sentences and their cards. Gradio's `cancels=` would kill the event instead, leaving
+        # the half-written text on screen with no cards (tests/ui/test_browser.py saw it).
+        stop.click(stop_answer, None, None, api_name=False)
+        chatbot.change(None, None, None, js=QUESTION_ON_TOP, queue=False, api_name=False)
         clear.click(lambda: ([], "", _status(*provider())), None, outputs, api_name=False)
         blocks.load(lambda: _status(*provider()), None, status, api_name=False)
         gr.api(ask_api, api_name="ask")

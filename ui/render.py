@@ -132,9 +132,16 @@ def render_question(text: str) -> str:
     return _e(text)
 
 
-def asked_text(content: str) -> str:
-    """The question a user message holds (render_question undone), for the follow-up history."""
-    return html.unescape(content)
+def asked_text(content: str | list | dict) -> str:
+    """The question a user message holds (render_question undone), for the follow-up history.
+
+    Gradio 6 hands a chat message back as content parts ([{"type": "text", "text": ...}]),
+    not the string it was given, so both shapes are read."""
+    if isinstance(content, dict):
+        content = [content]
+    if isinstance(content, list):
+        content = " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") == "text")
+    return html.unescape(str(content))
 
 
 def _md(text: str) -> str:

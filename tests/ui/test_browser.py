@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.conftest import LIVE_API_KEY
@@ -171,3 +174,91 @@ def test_an_example_question_from_the_corpus_is_shown_as_text_and_never_runs(bro
     assert page.locator("#chat img, #chat svg[onload]").count() == 0, shot
     assert PAYLOAD in page.locator("#chat").inner_text(), shot
     context.close()
+
+
+def in_line_settles_at_zero(base: str, deadline_s: float = 30.0) -> int:
+    """The server's own count of requests on or waiting for the LLM, polled until it is 0
+    or the deadline passes; returns the last count seen."""
+    end = time.monotonic() + deadline_s
+    while True:
+        in_line = httpx.get(f"{base}/readyz", timeout=10).json().get("in_line", -1)
+        if in_line == 0 or time.monotonic() > end:
+            return in_line
+        time.sleep(0.1)  # a poll's pace, not a wait for something to happen
+
+
+def asked_and_answered(page):
+    """The chat's bubbles, in the order the page shows them: (role, text, top edge)."""
+    bubbles = page.locator("#chat [data-testid='user'], #chat [data-testid='bot']")
+    return [
+        (b.get_attribute("data-testid"), b.inner_text().strip(), b.bounding_box()["y"]) for b in bubbles.all()
+    ]
+
+
+# True when the chat's last question is inside the chat's visible area, not scrolled away.
+QUESTION_SHOWN = """() => {
+    const log = document.querySelector("#chat [role=log]").getBoundingClientRect();
+    const asked = [...document.querySelectorAll("#chat [data-testid=user]")].pop().getBoundingClientRect();
+    return asked.top >= log.top - 1 && asked.bottom <= log.bottom + 1;
+}"""
+
+
+def test_stop_ends_a_streaming_answer_with_its_quotes_and_frees_the_model(page, live_server):
+    base, _ = live_server
+    example = page.locator(".example-q", has_text="engineering chops")
+    question = example.inner_text().strip()
+    example.click()
+    streaming = page.locator("#chat .answer.streaming .answer-text").filter(has_text=re.compile(r"[A-Za-z]"))
+    try:  # the lead quote is streamed first; the model writes after it, for seconds
+        streaming.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    except Exception as error:
+        pytest.fail(f"no lead quote streamed ({error}); screenshot: {page.shot('no-lead')}")
+    shot = page.shot("streaming")
+    (user, asked, user_top), (bot, _, bot_top) = asked_and_answered(page)
+    assert (user, asked, bot) == ("user", question, "bot") and user_top < bot_top, shot  # the question above it
+    page.locator("#stop").click()
+    try:
+        page.locator("#chat .answer:not(.streaming) .cite-card").first.wait_for(timeout=60_000)
+    except Exception as error:
+        pytest.fail(f"the stopped answer did not end with its cards ({error}); screenshot: {page.shot('no-end')}")
+    page.wait_for_function(QUESTION_SHOWN, timeout=10_000)  # scrolled to once the frame is drawn
+    shot = page.shot("stopped")
+    assert in_line_settles_at_zero(base) == 0, f"the model is still busy after Stop; screenshot: {shot}"
+    assert [role for role, _, _ in asked_and_answered(page)] == ["user", "bot"], shot
+
+
+def test_retry_asks_the_same_question_again_and_its_answer_replaces_the_old(page):
+    page.locator("#question textarea").fill("How do I make banana bread?")
+    page.locator("#ask").click()
+    old = page.locator("#chat [data-abstained='true']")
+    old.wait_for(timeout=60_000)
+    old.evaluate("answer => answer.setAttribute('data-old', '')")  # gone once the answer is drawn again
+    page.locator("#chat button[aria-label='Retry']").click()
+    try:
+        page.locator("#chat [data-abstained='true']:not([data-old])").wait_for(timeout=60_000)
+    except Exception as error:
+        pytest.fail(f"no new answer replaced the old one ({error}); screenshot: {page.shot('no-retry')}")
+    page.wait_for_function(QUESTION_SHOWN, timeout=10_000)
+    shot = page.shot("retried")
+    bubbles = asked_and_answered(page)
+    assert [(role, text) for role, text, _ in bubbles][:1] == [("user", "How do I make banana bread?")], shot
+    assert [role for role, _, _ in bubbles] == ["user", "bot"] and bubbles[0][2] < bubbles[1][2], shot
+    assert page.locator("#chat [data-old]").count() == 0, shot
+
+
+def test_undo_takes_the_last_question_and_answer_away_and_puts_the_question_back(page):
+    page.locator("#question textarea").fill("How do I make banana bread?")
+    page.locator("#ask").click()
+    page.locator("#chat [data-abstained='true']").wait_for(timeout=60_000)
+    page.locator("#question textarea").fill("What about sourdough?")
+    page.locator("#ask").click()
+    page.locator("#chat [data-abstained='true']").nth(1).wait_for(timeout=60_000)
+    page.locator("#chat button[aria-label='Undo']").click()
+    try:
+        page.locator("#chat [data-testid='bot']").nth(1).wait_for(state="detached", timeout=10_000)
+    except Exception as error:
+        pytest.fail(f"Undo left the last answer ({error}); screenshot: {page.shot('no-undo')}")
+    shot = page.shot("undone")
+    assert [(role, text) for role, text, _ in asked_and_answered(page)][0] == ("user", "How do I make banana bread?")
+    assert [role for role, _, _ in asked_and_answered(page)] == ["user", "bot"], shot
+    assert page.locator("#question textarea").input_value() == "What about sourdough?", shot

@@ -8,7 +8,7 @@ from langchain_core.documents import Document
 from assistant.gate import Busy
 from assistant.service import AnswerService
 from ui.app import example_questions, respond
-from ui.render import render_question
+from ui.render import asked_text, render_question
 
 pytestmark = pytest.mark.integration
 
@@ -117,3 +117,104 @@ def test_stop_frees_the_model_at_once_and_the_turn_ends_with_quotes(make_service
     finally:
         llm.release.set()
     assert 'data-abstained="false"' in messages[-1]["content"] and "cite-card" in messages[-1]["content"]
+
+
+def as_the_browser_sends(messages):
+    """The chat as a Gradio 6 handler receives it back: each content a list of text parts."""
+    import gradio as gr
+    from gradio.components.chatbot import ChatbotDataMessages
+
+    chatbot = gr.Chatbot()
+    return chatbot.preprocess(ChatbotDataMessages.model_validate(chatbot.postprocess(messages).model_dump()))
+
+
+class Recording(AnswerService):
+    """The real service, noting each question and the history it was asked with."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.seen = []
+
+    def stream(self, question, history=(), top_k=None, cancel=None):
+        self.seen.append((question, [t.content for t in history]))
+        yield from super().stream(question, history, top_k, cancel)
+
+
+def test_a_follow_up_reads_the_questions_from_the_chat_the_browser_sends_back(retriever):
+    service = Recording(retriever, None, backend="extractive")
+    first, _, _ = last_turn(lambda: (service, ""), PAYLOAD)
+    last_turn(lambda: (service, ""), "What about staff engineers?", as_the_browser_sends(first))
+    assert service.seen[1] == ("What about staff engineers?", [PAYLOAD])
+
+
+def test_retry_asks_the_last_question_again_and_its_new_answer_replaces_the_old(retriever):
+    from ui.app import retry_turn
+
+    service = Recording(retriever, None, backend="extractive")
+    provider = lambda: (service, "")  # noqa: E731
+    first, _, _ = last_turn(provider, "What are the top skills of a staff engineer?")
+    chat, _, _ = last_turn(provider, "Do staff engineers only write code?", first)
+    turns = list(retry_turn(provider, as_the_browser_sends(chat), 2))
+    for shown, _ in turns:  # while it streams too, the question stays right above its answer
+        assert [m["role"] for m in shown] == ["user", "assistant", "user", "assistant"]
+        assert asked_text(shown[2]["content"]) == "Do staff engineers only write code?"
+    retried, status = turns[-1]
+    assert service.seen[-1] == ("Do staff engineers only write code?", ["What are the top skills of a staff engineer?"])  # not asked twice
+    assert 'data-abstained="false"' in retried[-1]["content"] and retried[-1]["content"] != chat[-1]["content"]
+    assert "last answer" in status
+
+
+def test_retry_of_a_stale_index_retries_the_last_question_and_of_an_empty_chat_does_nothing(retriever):
+    from ui.app import retry_turn
+
+    service = Recording(retriever, None, backend="extractive")
+    provider = lambda: (service, "")  # noqa: E731
+    chat, _, _ = last_turn(provider, "Do staff engineers only write code?")
+    *_, (retried, _) = retry_turn(provider, chat, 7)
+    assert len(retried) == 2 and service.seen[-1][0] == "Do staff engineers only write code?"
+    assert list(retry_turn(provider, [], 0)) == [([], _status_of(service))]
+
+
+def _status_of(service):
+    from ui.render import render_status
+
+    return render_status(service.backend, service.chunk_count)
+
+
+def test_undo_takes_the_last_pair_away_and_puts_the_question_back_in_the_textbox(retriever):
+    from ui.app import undo_turn
+
+    service = Recording(retriever, None, backend="extractive")
+    provider = lambda: (service, "")  # noqa: E731
+    first, _, _ = last_turn(provider, "What are the top skills of a staff engineer?")
+    chat, _, _ = last_turn(provider, PAYLOAD, first)
+    messages, textbox, status = undo_turn(provider, as_the_browser_sends(chat), 2)
+    assert [asked_text(m["content"]) for m in messages if m["role"] == "user"] == [
+        "What are the top skills of a staff engineer?"
+    ]
+    assert len(messages) == 2 and textbox == PAYLOAD  # the words typed, not their escaped HTML
+    assert "passages indexed" in status
+    assert undo_turn(provider, [], 0)[:2] == ([], "")
+
+
+def test_stop_ends_a_retried_answer_too(make_service):
+    from types import SimpleNamespace
+
+    from tests.fakes import scripted
+    from ui.app import _cancellably, retry_turn, stop_answer
+
+    llm = scripted("You will probably lose your brand as an engineer [1].", gated=True)
+    service = make_service(llm, llm_timeout_s=120)
+    chat = [{"role": "user", "content": "Will I lose my engineering chops in product?"},
+            {"role": "assistant", "content": "an old answer"}]
+    session = SimpleNamespace(session_hash="session-2")
+    turn = _cancellably(session, lambda cancel: retry_turn(lambda: (service, ""), chat, 0, cancel))
+    next(turn)  # the question and the "…" placeholder
+    next(turn)  # the lead quote: the model's turn comes next
+    try:
+        stop_answer(session)
+        *_, (messages, _) = turn
+        assert service.gate.wait_idle(timeout=60) and not llm.release.is_set()
+    finally:
+        llm.release.set()
+    assert len(messages) == 2 and "cite-card" in messages[-1]["content"]
