@@ -38,11 +38,13 @@ def model_sentences(
     ticket: Ticket | None,
     timeout_s: float,
     cancel: threading.Event | None = None,
+    transcript: list[str] | None = None,
 ) -> Iterator[tuple[str, list[int]]]:
     """(sentence, [marker numbers]) for each complete sentence the model writes.
 
     Ends with GenerationFailed past ``timeout_s``, when the backend raises, or when
     ``cancel`` is set (the caller went away): the worker then stops at its next token.
+    Every piece the model wrote is appended to ``transcript`` when one is given.
     """
     pieces: queue.Queue[tuple[str, object]] = queue.Queue()
     stop = threading.Event()
@@ -88,6 +90,8 @@ def model_sentences(
                     raise GenerationFailed("The request was cancelled.")
                 break
             buffer += str(value)
+            if transcript is not None:
+                transcript.append(str(value))
             spans = sentence_spans(buffer)
             # All but the last sentence are complete; markers may still follow the last.
             if len(spans) > 1 and not buffer[spans[-1][0] :].lstrip().startswith("["):

@@ -33,6 +33,7 @@ from assistant.questions import check_question
 from assistant.quotes import select_quotes
 from assistant.retrieval import HybridRetriever, Passage
 from assistant.rewrite import Turn, standalone_question
+from assistant.tokens import token_counter
 
 __all__ = ["AnswerObserver", "AnswerService"]
 
@@ -54,6 +55,8 @@ class AnswerObserver(Protocol):
     """Told how each answer ended (the server's metrics): only the answer path knows."""
 
     def answered(self, answer: Answer, verdicts: Mapping[str, int], model_asked: bool) -> None: ...
+
+    def model_tokens(self, prompt: int, completion: int) -> None: ...
 
     def refused_busy(self) -> None: ...
 
@@ -243,9 +246,11 @@ class AnswerService:
             draft.notes.append("The request was cancelled before the model's turn: the answer is the article's own sentences.")
         else:
             messages = answer_messages(passages, question)
+            transcript: list[str] = []
+            sentences = model_sentences(self.llm, messages, ticket, self.llm_timeout_s, cancel, transcript)
             try:
                 rejected_in_a_row = 0
-                for text, markers in model_sentences(self.llm, messages, ticket, self.llm_timeout_s, cancel):
+                for text, markers in sentences:
                     verdict = guard.check(text, markers)
                     draft.reasons[verdict.reason] += 1
                     if not verdict.accepted or verdict.evidence is None:
@@ -263,6 +268,12 @@ class AnswerService:
                 draft.notes.append(f"{error} The answer is the article's own sentences.")
                 if cancel is None or not cancel.is_set():
                     self.llm_problem = str(error)
+            finally:
+                sentences.close()  # stops the model now, not when this generator is collected
+                if self.observer is not None:
+                    count = token_counter(self.llm).count
+                    prompt = "\n".join(str(m.content) for m in messages)
+                    self.observer.model_tokens(count(prompt), count("".join(transcript)))
         draft.timings.generation = _ms(generation_started)
         reasons = draft.reasons
         draft.notes += [text.format(n=reasons[reason]) for reason, text in _REASONS.items() if reasons[reason]]

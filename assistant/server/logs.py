@@ -90,3 +90,6 @@ class QuestionNoting:
 
     def refused_busy(self) -> None:
         self.inner.refused_busy()
+
+    def model_tokens(self, prompt: int, completion: int) -> None:
+        self.inner.model_tokens(prompt, completion)

@@ -58,6 +58,12 @@ class AppMetrics:
             "Sentences the LLM wrote, by the guard's verdict (accepted or removed) and its reason.",
             ["verdict", "reason"], registry=self.registry,
         )
+        self.llm_tokens = Counter(
+            "assistant_llm_tokens",
+            "Tokens the LLM read (prompt: instructions, passages, question) and wrote (completion), counted with the "
+            "model's own tokenizer (embedded, gguf) or as words and punctuation marks (openai backend).",
+            ["kind"], registry=self.registry,
+        )
         queue = Gauge("assistant_queue_depth", "Requests running or waiting for the model.", registry=self.registry)
         queue.set_function(queue_depth)
         for outcome in ("answered", "abstained", "fell_back", "busy"):
@@ -82,6 +88,10 @@ class AppMetrics:
 
     def refused_busy(self) -> None:
         self.answers.labels("busy").inc()
+
+    def model_tokens(self, prompt: int, completion: int) -> None:
+        self.llm_tokens.labels("prompt").inc(prompt)
+        self.llm_tokens.labels("completion").inc(completion)
 
 
 class MetricsMiddleware:

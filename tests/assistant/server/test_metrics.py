@@ -102,6 +102,12 @@ def test_model_sentences_are_counted_by_the_guards_verdict(make_client):
     # Kept (re-cited to the passage that says it, with the fake embeddings) and removed.
     assert counted == {("accepted", "re-cited"): 1, ("removed", "unsupported"): 1}
     assert outcome(metrics, "answered") == 1 and outcome(metrics, "fell_back") == 0
+    # The fake model has no tokenizer: words and punctuation marks, of its whole reply and of its prompt.
+    from assistant.tokens import WordTokens
+
+    assert value(metrics, "assistant_llm_tokens_total", kind="completion") == WordTokens().count(llm.reply)
+    prompt = "\n".join(str(m.content) for m in llm.prompts[0])
+    assert value(metrics, "assistant_llm_tokens_total", kind="prompt") == WordTokens().count(prompt) > 100
 
 
 def test_a_failing_model_is_counted_as_fell_back(make_client):
