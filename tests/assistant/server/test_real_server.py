@@ -4,6 +4,8 @@ the official openai client, streaming included."""
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 
 import httpx
 import pytest
@@ -74,3 +76,18 @@ def test_the_server_log_has_request_ids_and_never_the_key(server):
     text = log_path.read_text()
     assert "request_id=" in text and "POST /v1/ask" in text
     assert LIVE_API_KEY not in text
+
+
+@pytest.mark.skipif(shutil.which("jq") is None or shutil.which("curl") is None, reason="needs curl and jq (.ci/run installs them)")
+def test_curl_into_jq(live_server):
+    """The README's curl example, piped into jq as a shell user would."""
+    base, _ = live_server
+    curl = subprocess.Popen(
+        ["curl", "-s", f"{base}/v1/ask", "-H", "content-type: application/json", "-H", f"Authorization: Bearer {LIVE_API_KEY}",
+         "-d", json.dumps({"question": "Do staff engineers only write code?"})],
+        stdout=subprocess.PIPE,
+    )
+    jq = subprocess.run(["jq", "-r", ".citations[0].section, .abstained"], stdin=curl.stdout, capture_output=True, text=True)
+    curl.stdout.close()
+    assert curl.wait(timeout=300) == 0 and jq.returncode == 0, jq.stderr
+    assert jq.stdout.splitlines() == ["Q & A > Myths about staff-level engineers", "false"]
