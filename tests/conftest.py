@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
+
+from tests.processes import answers_200, free_port, started, tool
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -137,12 +134,6 @@ def make_fake_service(fake_retriever, fake_index_settings):
     return service_maker(fake_retriever, fake_index_settings.top_k, FAKE_ABSTAIN_BELOW)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def serving(
     index_settings, log_dir: Path, llm_backend: str, wait_ready: bool = True, **env_extra: str
@@ -151,41 +142,19 @@ def serving(
     in env_extra), with an API key and the LLM backend given; yields (base URL, log path) once
     /readyz says ready (or, without wait_ready, once /healthz answers)."""
     port = free_port()
-    log_path = log_dir / "server.log"
+    log_path = log_dir / f"server-{port}.log" if (log_dir / "server.log").exists() else log_dir / "server.log"
     env = {
-        **os.environ,
         "ASSISTANT_DATA_DIR": str(index_settings.data_dir),
         "ASSISTANT_CORPUS_DIR": str(index_settings.corpus_dir),
         "ASSISTANT_API_KEY": LIVE_API_KEY,
         "ASSISTANT_LLM_BACKEND": llm_backend,
         **env_extra,
     }
-    log = log_path.open("w")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("assistant")), "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=index_settings.data_dir.parent,
-    )
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        probe = "/readyz" if wait_ready else "/healthz"
-        while True:  # polling a process we started: there is no event to wait on
-            try:
-                if httpx.get(f"{base}{probe}", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"assistant serve did not get ready; log: {log_path}\n{log_path.read_text()[-2000:]}")
-            time.sleep(0.3)
+    probe = answers_200(f"{base}/readyz" if wait_ready else f"{base}/healthz")
+    argv = [tool("assistant"), "serve", "--port", str(port)]
+    with started(argv, probe, log_path, env=env, cwd=index_settings.data_dir.parent):
         yield base, log_path
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 @pytest.fixture(scope="session")

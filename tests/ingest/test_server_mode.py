@@ -3,50 +3,22 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from assistant.composition import build_ingestor, build_store
 from assistant.settings import Settings
-from tests.conftest import ARTICLE, DATA, free_port
+from tests.conftest import ARTICLE, DATA
+from tests.processes import chroma_server as running_chroma
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def chroma_server(tmp_path: Path):
-    chroma = Path(sys.executable).with_name("chroma")
-    if not chroma.exists():
-        chroma = Path(shutil.which("chroma") or "chroma")
-    port = free_port()
-    log = (tmp_path / "chroma.log").open("w")
-    process = subprocess.Popen(
-        [str(chroma), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"chroma run did not start; see {tmp_path / 'chroma.log'}")
-            time.sleep(0.2)
+    with running_chroma(tmp_path / "server-data", tmp_path) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
 
 
 def test_ingest_into_a_chroma_server(tmp_path, corpus, embeddings, chroma_server):
@@ -80,7 +52,9 @@ def test_ingest_from_a_second_working_copy_converges(tmp_path, corpus, embedding
     shutil.copytree(corpus, elsewhere)
     (elsewhere / "mentoring.html").unlink()
     article = elsewhere / ARTICLE.name
-    article.write_text(article.read_text(encoding="utf-8").replace("ask for a raise!", "ask for a raise."), encoding="utf-8")
+    article.write_text(
+        article.read_text(encoding="utf-8").replace("ask for a raise!", "ask for a raise."), encoding="utf-8"
+    )
     second_settings = Settings(data_dir=tmp_path / "host-b", corpus_dir=elsewhere, chroma_url=chroma_server)
     second = build_ingestor(second_settings, build_store(second_settings, embeddings))
     report = second.run()

@@ -12,13 +12,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from importlib.metadata import version
 
 import httpx
 import pytest
 
-from tests.conftest import ARTICLE, ROOT, free_port
+from tests.conftest import ARTICLE, ROOT
+from tests.processes import answers_200, free_port, started
 
 pytestmark = pytest.mark.integration
 QUESTION = "Will I lose my engineering chops if I move to product?"
@@ -185,27 +185,7 @@ def test_the_old_module_entry_points_are_the_subcommands(module):
 
 def test_ui_subcommand_serves_the_chat(index_settings, tmp_path):
     port = free_port()
-    log = (tmp_path / "ui.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "launch", "ui", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=cli_env(index_settings.data_dir),
-    )
-    try:
-        deadline = time.monotonic() + 180
-        while True:  # polling a process we started: there is no event to wait on
-            try:
-                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
-                if page.status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"assistant ui did not start:\n{(tmp_path / 'ui.log').read_text()[-2000:]}")
-            time.sleep(0.3)
-        assert "gradio" in page.text.lower()
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+    url = f"http://127.0.0.1:{port}/"
+    argv = [sys.executable, "-m", "launch", "ui", "--port", str(port)]
+    with started(argv, answers_200(url), tmp_path / "ui.log", env=cli_env(index_settings.data_dir)):
+        assert "gradio" in httpx.get(url, timeout=30).text.lower()

@@ -78,7 +78,7 @@ def test_module_entry_point_and_help():
 
 @pytest.mark.parametrize("command", [["ingest"], ["ask", "Do staff engineers only write code?"]])
 def test_an_unreachable_chroma_server_is_a_clear_error(corpus: Path, monkeypatch: pytest.MonkeyPatch, command):
-    from tests.conftest import free_port
+    from tests.processes import free_port
 
     monkeypatch.setenv("ASSISTANT_CHROMA_URL", f"http://127.0.0.1:{free_port()}")  # nothing listens there
     result = runner.invoke(app, command)

@@ -9,14 +9,14 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import CORPUS, LIVE_API_KEY, free_port, serving
+from tests.conftest import CORPUS, LIVE_API_KEY, serving
+from tests.processes import chroma_argv, chroma_heartbeat, free_port, started, wait_for
 
 pytestmark = pytest.mark.integration
 AUTH = {"Authorization": f"Bearer {LIVE_API_KEY}"}
@@ -56,15 +56,6 @@ def hung_llm() -> Iterator[HungLLMServer]:
     server.close()
 
 
-def wait_for(condition, what: str, limit_s: float = 60.0) -> None:
-    """Poll a process we do not control (the server) until a condition holds; fail past the limit."""
-    deadline = time.monotonic() + limit_s
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
 def in_line(base: str) -> int:
     return httpx.get(f"{base}/readyz", timeout=10).json().get("in_line", -1)
 
@@ -75,7 +66,8 @@ def open_request(base: str, path: str, payload: dict) -> socket.socket:
     sock = socket.create_connection(("127.0.0.1", int(base.rsplit(":", 1)[1])))
     sock.sendall(
         f"POST {path} HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {LIVE_API_KEY}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        + body
     )
     return sock
 
@@ -129,31 +121,9 @@ def test_clients_that_give_up_free_the_model_at_once(index_settings, tmp_path, h
         again.close()
 
 
-def start_chroma(path: Path, port: int) -> subprocess.Popen:
-    chroma = Path(sys.executable).with_name("chroma")
-    log = (path.parent / f"chroma-{port}.log").open("a")
-    process = subprocess.Popen(
-        [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    log.close()
-    url = f"http://127.0.0.1:{port}"
-    wait_for(lambda: _heartbeat(url) or process.poll() is not None, "chroma run to start")
-    assert process.poll() is None, "chroma run exited"
-    return process
-
-
 def stop(process: subprocess.Popen) -> None:
     process.terminate()
     process.wait(timeout=30)
-
-
-def _heartbeat(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def test_a_chroma_server_that_goes_away_is_a_503_and_comes_back_by_itself(tmp_path, embeddings):
@@ -163,8 +133,8 @@ def test_a_chroma_server_that_goes_away_is_a_503_and_comes_back_by_itself(tmp_pa
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     store_path = tmp_path / "chroma-data"
-    chroma = start_chroma(store_path, port)
-    try:
+    log = tmp_path / "chroma.log"
+    with started(chroma_argv(store_path, port), chroma_heartbeat(port), log) as chroma:
         settings = Settings(_env_file=None, data_dir=tmp_path / "data", corpus_dir=CORPUS, chroma_url=url)
         assert not build_ingestor(settings, build_store(settings, embeddings)).run().failed
         with serving(settings, tmp_path, "extractive", ASSISTANT_CHROMA_URL=url) as (base, _log):
@@ -186,12 +156,11 @@ def test_a_chroma_server_that_goes_away_is_a_503_and_comes_back_by_itself(tmp_pa
                 ready = client.get("/readyz")
                 assert ready.status_code == 503 and "is unreachable" in ready.json()["error"]["message"]
 
-                chroma = start_chroma(store_path, port)  # the same server back on its port
-                assert client.get("/readyz").status_code == 200
-                answer = client.post("/v1/ask", json={"question": QUESTION})
-                assert answer.status_code == 200 and answer.json()["citations"]
-    finally:
-        stop(chroma)
+                # the same server back on its port
+                with started(chroma_argv(store_path, port), chroma_heartbeat(port), log):
+                    assert client.get("/readyz").status_code == 200
+                    answer = client.post("/v1/ask", json={"question": QUESTION})
+                    assert answer.status_code == 200 and answer.json()["citations"]
 
 
 def _immutable(path: Path, on: bool) -> None:
@@ -221,10 +190,16 @@ def read_only_index(tmp_path, embeddings) -> Iterator[Path]:
 
 
 def test_a_read_only_data_folder_is_one_clear_line_for_each_command(read_only_index, tmp_path):
-    env = {**__import__("os").environ, "ASSISTANT_DATA_DIR": str(read_only_index),
-           "ASSISTANT_CORPUS_DIR": str(tmp_path / "corpus"), "ASSISTANT_LLM_BACKEND": "extractive"}
+    env = {
+        **__import__("os").environ,
+        "ASSISTANT_DATA_DIR": str(read_only_index),
+        "ASSISTANT_CORPUS_DIR": str(tmp_path / "corpus"),
+        "ASSISTANT_LLM_BACKEND": "extractive",
+    }
     article = tmp_path / "corpus" / "career-paths-beyond-senior-software-engineer.txt"
-    article.write_text(article.read_text(encoding="utf-8").replace("ask for a raise!", "ask for a raise."), encoding="utf-8")
+    article.write_text(
+        article.read_text(encoding="utf-8").replace("ask for a raise!", "ask for a raise."), encoding="utf-8"
+    )
     for command in (["ingest"], ["ask", QUESTION]):
         result = subprocess.run(
             [sys.executable, "-m", "launch", *command], env=env, capture_output=True, text=True, timeout=300
@@ -259,8 +234,13 @@ def test_a_server_started_on_a_read_only_folder_says_why_it_is_not_ready(read_on
         base,
         _log,
     ):
-        wait_for(lambda: httpx.get(f"{base}/readyz", timeout=10).json().get("error", {}).get("type") == "not_ready"
-                 and "starting" not in httpx.get(f"{base}/readyz", timeout=10).text, "the load to end")
+        wait_for(
+            lambda: (
+                httpx.get(f"{base}/readyz", timeout=10).json().get("error", {}).get("type") == "not_ready"
+                and "starting" not in httpx.get(f"{base}/readyz", timeout=10).text
+            ),
+            "the load to end",
+        )
         body = httpx.get(f"{base}/readyz", timeout=10).json()
         assert "read-only" in body["error"]["message"] and str(read_only_index) in body["error"]["message"]
         assert "AttributeError" not in body["error"]["message"]
