@@ -15,12 +15,12 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from langchain_core.documents import Document
 
 from assistant.errors import IndexMissingError
 from assistant.fusion import reciprocal_rank_fusion
 from assistant.keyword import BM25Retriever
-from assistant.similarity import cosine
 from assistant.terms import terms
 from ingest.store import ChunkStore
 
@@ -57,20 +57,42 @@ class Passage:
 
 
 class HybridRetriever:
+    """A snapshot of the index, read once at build: the documents, their vectors and the BM25
+    index. Answers come from the snapshot alone, so each is true to one index version.
+
+    Dense search runs here, exactly, over the snapshot's vectors, not as a query to Chroma:
+    a store that another process is changing (an ingest, another replica's) answers with
+    chunks of two versions at once, and an embedded store's in-process index misses what
+    another process wrote. At the sizes this serves (tens of thousands of 384-d chunks, a
+    few MB) the exact search takes about a millisecond and has no recall to tune. Chroma
+    stays the store and the one record that every replica and ingest shares. When an ingest
+    moves the store's version, the server builds a fresh snapshot with ``reopened`` and swaps
+    it in.
+    """
+
     def __init__(self, store: ChunkStore, fetch_k: int = 12) -> None:
-        documents = store.documents()
+        # The version first: were an ingest to finish while the snapshot loads, the next check
+        # sees a newer version than this one and loads again.
+        self.version = store.version()
+        documents, vectors = store.snapshot()
         if not documents:
             raise IndexMissingError("no index: run `assistant ingest` first")
         store.check_model()
         self.store = store
         self.documents = {d.id: d for d in documents}
+        self._ids = [d.id or "" for d in documents]
+        self._row = {chunk_id: row for row, chunk_id in enumerate(self._ids)}
+        self._matrix = _unit_rows(np.asarray(vectors, dtype=np.float32))
         self.fetch_k = max(fetch_k, 1)
-        self._vectors: dict[str, list[float]] = {}
-        self._queries: OrderedDict[str, list[float]] = OrderedDict()
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         tokens = [terms(d.page_content) for d in documents]
         self._document_frequency = Counter(t for chunk in tokens for t in set(chunk))
         self.keyword = BM25Retriever(documents=documents, tokenizer=terms, tokens=tokens, k=self.fetch_k)
+
+    def reopened(self) -> HybridRetriever:
+        """A fresh snapshot of the store (for a new index version)."""
+        return HybridRetriever(self.store.reopened(), self.fetch_k)
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a term over the chunks (unseen terms weigh most)."""
@@ -80,36 +102,39 @@ class HybridRetriever:
     def chunk_count(self) -> int:
         return len(self.documents)
 
-    def query_vector(self, query: str) -> list[float]:
+    def _query(self, query: str) -> np.ndarray:
         with self._lock:
             if query in self._queries:
                 self._queries.move_to_end(query)
                 return self._queries[query]
-        vector = self.store.embeddings.embed_query(query)
+        vector = _unit_rows(np.asarray([self.store.embeddings.embed_query(query)], dtype=np.float32))[0]
         with self._lock:
             self._queries[query] = vector
             while len(self._queries) > 256:
                 self._queries.popitem(last=False)
         return vector
 
-    def _dense(self, query: str) -> list[Document]:
-        hits = self.store.nearest(self.query_vector(query), k=min(self.fetch_k, len(self.documents)))
-        return [doc for doc, _distance in hits]
+    def query_vector(self, query: str) -> list[float]:
+        return self._query(query).tolist()
 
-    def chunk_vectors(self, ids: list[str]) -> dict[str, list[float]]:
-        missing = [i for i in ids if i not in self._vectors]
-        if missing:
-            self._vectors.update(self.store.vectors(missing))
-        return {i: self._vectors[i] for i in ids if i in self._vectors}
+    def _cosines(self, query: str) -> np.ndarray:
+        return self._matrix @ self._query(query)
+
+    def _dense(self, query: str) -> list[Document]:
+        scores = self._cosines(query)
+        k = min(self.fetch_k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        # Ties broken by reading order, so the ranking does not depend on argpartition's.
+        ranked = sorted(top.tolist(), key=lambda row: (-scores[row], row))
+        return [self.documents[self._ids[row]] for row in ranked]
 
     def similarity(self, query: str, chunk_ids: list[str]) -> dict[str, float]:
-        vector = self.query_vector(query)
-        return {i: cosine(vector, v) for i, v in self.chunk_vectors(chunk_ids).items()}
+        vector = self._query(query)
+        return {i: float(self._matrix[self._row[i]] @ vector) for i in chunk_ids if i in self._row}
 
     def best_score(self, query: str) -> float:
         """The evidence for answering at all: the cosine similarity of the nearest chunk."""
-        hits = self.store.nearest(self.query_vector(query), k=1)
-        return 1.0 - hits[0][1] if hits else 0.0  # Chroma returns cosine distance
+        return float(self._cosines(query).max())
 
     def passages(self) -> list[Passage]:
         """Every chunk as a passage (score 0): for warming caches."""
@@ -138,3 +163,9 @@ def _near_duplicate(candidate: Document, kept: Document) -> bool:
         return candidate.page_content == kept.page_content
     overlap = min(a["end"], b["end"]) - max(a["start"], b["start"])
     return overlap > _OVERLAP_DUPLICATE * min(a["end"] - a["start"], b["end"] - b["start"])
+
+
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    """Rows scaled to length 1, so a dot product is the cosine (stored vectors may not be)."""
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms == 0, 1.0, norms)

@@ -10,6 +10,7 @@ the UI and the evaluation all call ``stream`` or ``ask``.
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections import Counter
@@ -116,6 +117,24 @@ class AnswerService:
     @property
     def chunk_count(self) -> int:
         return self.retriever.chunk_count
+
+    @property
+    def index_version(self) -> str:
+        """The version of the index this service answers from."""
+        return self.retriever.version
+
+    def stored_index_version(self) -> str:
+        """The version the store holds now (moves when an ingest changed it)."""
+        return self.retriever.store.version()
+
+    def reindexed(self) -> AnswerService:
+        """This service over a fresh snapshot of the index, sharing the model, the line to it,
+        the observer and the sentence vectors (keyed by content-hashed chunk ids, so still
+        true): requests in flight finish on this one while new ones go to the copy."""
+        fresh = copy.copy(self)
+        fresh.retriever = self.retriever.reopened()
+        fresh.warm_up()
+        return fresh
 
     def documents(self) -> list[Document]:
         """Every indexed chunk, in reading order."""

@@ -88,6 +88,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest request body accepted.")
     queue_size: int = Field(8, ge=0, description="Requests that may wait for the LLM; more get 503.")
     queue_timeout_s: float = Field(120.0, gt=0, description="Longest wait for the LLM before 504.")
+    index_check_s: float = Field(
+        2.0,
+        ge=0,
+        description=(
+            "How often a server checks the index version an ingest writes, and swaps in the new index "
+            "when it moved (replicas sharing one Chroma server follow each other's ingests); 0 = never."
+        ),
+    )
     log_format: Literal["text", "json"] = Field(
         "text", description="`assistant serve`'s log: text lines, or json (one JSON object per line)."
     )

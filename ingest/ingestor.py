@@ -56,6 +56,7 @@ class FileResult:
 class IngestReport:
     files: list[FileResult] = field(default_factory=list)
     seconds: float = 0.0
+    index_version: str = ""  # of the chunk set this run left: what servers will swap to
 
     @property
     def failed(self) -> list[FileResult]:
@@ -180,5 +181,6 @@ class Ingestor:
                 gone = FileResult(source, "removed", removed=removed)
                 report.files.append(gone)
                 progress.file_finished(gone, time.perf_counter() - begun)
+        report.index_version = self.store.mark_version()
         report.seconds = time.perf_counter() - started
         return report

@@ -32,10 +32,21 @@ if TYPE_CHECKING:
     import chromadb
     from langchain_chroma import Chroma
 
-__all__ = ["ChunkStore", "SourceSync", "chunk_id", "data_folder_error", "make_chroma_client"]
+__all__ = [
+    "ChunkStore",
+    "SourceSync",
+    "chunk_id",
+    "data_folder_error",
+    "forget_embedded_store",
+    "index_version",
+    "make_chroma_client",
+]
 
 _MODEL_KEY = "embedding_model"
 _DIMENSION_KEY = "embedding_dimension"
+# Written by each ingest that changed the chunk set: servers compare it to the version they
+# loaded and swap in a fresh retriever when it moved (several replicas share one store).
+_VERSION_KEY = "index_version"
 
 
 def chunk_id(chunk: Document) -> str:
@@ -43,6 +54,13 @@ def chunk_id(chunk: Document) -> str:
     that moved is a new chunk and its citation offsets stay exact)."""
     payload = json.dumps({"text": chunk.page_content, "metadata": chunk.metadata}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def index_version(ids: list[str]) -> str:
+    """The fingerprint of a chunk set. Ids are content hashes, so two ingests that leave the
+    same chunks (from any host) give the same version, and any edit gives another."""
+    digest = hashlib.sha256("\n".join(sorted(ids)).encode("ascii"))
+    return digest.hexdigest()[:16]
 
 
 @dataclass
@@ -90,6 +108,14 @@ def make_chroma_client(chroma_url: str, chroma_dir: Path) -> chromadb.ClientAPI:
         raise data_folder_error(chroma_dir, error, "; Chroma writes to its folder even to read") from None
 
 
+def forget_embedded_store(chroma_dir: Path) -> None:
+    """Drop this process's cached Chroma system of an embedded store, so the next client reads
+    what is on disk now (Chroma keeps one system per path, with its own copy of the index)."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient._identifier_to_system.pop(str(chroma_dir), None)
+
+
 def data_folder_error(folder: Path, error: Exception, note: str = "") -> DataFolderError:
     """One line that names the folder and says what to do."""
     text = " ".join(str(error).split())
@@ -113,6 +139,24 @@ class ChunkStore:
         self.location = location  # the server's URL or the embedded store's folder, for messages
         self._vectorstore: Chroma | None = None
 
+    def reopened(self) -> ChunkStore:
+        """The same store, read afresh: what a server calls when another process changed it.
+
+        A Chroma server always answers with what it holds, so its client is kept. An embedded
+        store does not: this process's copy of its vector index misses what another process
+        (``assistant ingest``) wrote, so a new client is made, with a new Chroma system in
+        place of the cached one. Chroma looks its system up by path on each call, so clients
+        still held by requests in flight move to the new one too.
+        """
+        client = self.client
+        settings = client.get_settings()
+        if settings.is_persistent:
+            import chromadb
+
+            forget_embedded_store(Path(settings.persist_directory))
+            client = chromadb.PersistentClient(path=settings.persist_directory, settings=settings)
+        return ChunkStore(client, self.collection_name, self.embeddings, self.location)
+
     @contextmanager
     def _reachable(self) -> Iterator[None]:
         """A Chroma server that went away is a StoreUnavailableError (the HTTP API answers 503
@@ -132,17 +176,6 @@ class ChunkStore:
             self.client.heartbeat()
 
     # -- reading ---------------------------------------------------------------------------
-    def nearest(self, vector: list[float], k: int) -> list[tuple[Document, float]]:
-        """The k chunks nearest to a vector, with their cosine distance."""
-        with self._reachable():
-            return self.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=k)
-
-    def vectors(self, ids: list[str]) -> dict[str, list[float]]:
-        """The stored vectors of these chunks."""
-        with self._reachable():
-            got = self.vectorstore.get(ids=ids, include=["embeddings"])
-        return {i: [float(x) for x in v] for i, v in zip(got["ids"], got["embeddings"], strict=True)}
-
     # -- the collection ----------------------------------------------------------------
     def _existing(self) -> chromadb.Collection | None:
         names = {getattr(c, "name", c) for c in self.client.list_collections()}
@@ -180,6 +213,27 @@ class ChunkStore:
             )
         return self._vectorstore
 
+    def version(self) -> str:
+        """The index version the last ingest wrote ("" before any): one small read, cheap
+        enough for every server to poll."""
+        with self._reachable():
+            collection = self._existing()
+        return str((collection.metadata or {}).get(_VERSION_KEY, "")) if collection is not None else ""
+
+    def mark_version(self) -> str:
+        """Record the version of the chunk set the store holds now; writes only when it moved."""
+        collection = self._existing()
+        if collection is None:
+            return ""
+        with self._reachable():
+            version = index_version(collection.get(include=[])["ids"])
+            metadata = dict(collection.metadata or {})
+            if metadata.get(_VERSION_KEY) != version:
+                with self._writable():
+                    # modify() replaces the whole metadata: keep the model's record in it
+                    collection.modify(metadata={**metadata, _VERSION_KEY: version})
+        return version
+
     def count(self) -> int:
         collection = self._existing()
         return collection.count() if collection is not None else 0
@@ -191,6 +245,20 @@ class ChunkStore:
             return Counter()
         metadatas = collection.get(include=["metadatas"])["metadatas"] or []
         return Counter(str((m or {}).get("source", "")) for m in metadatas)
+
+    def snapshot(self) -> tuple[list[Document], list[list[float]]]:
+        """Every chunk with its stored vector, in reading order, read in one call."""
+        with self._reachable():
+            collection = self._existing()
+            if collection is None:
+                return [], []
+            result = collection.get(include=["documents", "metadatas", "embeddings"])
+        rows = sorted(
+            zip(result["ids"], result["documents"], result["metadatas"], result["embeddings"], strict=True),
+            key=lambda row: (str((row[2] or {}).get("source", "")), (row[2] or {}).get("ordinal", 0)),
+        )
+        documents = [Document(id=i, page_content=text or "", metadata=dict(meta or {})) for i, text, meta, _ in rows]
+        return documents, [[float(x) for x in vector] for *_, vector in rows]
 
     def documents(self, source: str | None = None) -> list[Document]:
         with self._reachable():

@@ -118,9 +118,12 @@ def print_report(console: Console, report: IngestReport, total_chunks: int) -> N
     )
     console.print(table)
     if report.writes == 0:
-        console.print(f"Index up to date: nothing written ({total_chunks} chunks stored).")
+        console.print(f"Index up to date: nothing written ({total_chunks} chunks stored). Version {report.index_version}.")
     else:
-        console.print(f"Index updated: {report.writes} write(s), {total_chunks} chunks stored.")
+        console.print(
+            f"Index updated: {report.writes} write(s), {total_chunks} chunks stored. "
+            f"Version {report.index_version}: running servers switch to it within seconds."
+        )
 
 
 def report_json(report: IngestReport, total_chunks: int) -> dict:
@@ -135,5 +138,6 @@ def report_json(report: IngestReport, total_chunks: int) -> dict:
             "writes": report.writes,
             "stored": total_chunks,
         },
+        "index_version": report.index_version,
         "seconds": round(report.seconds, 3),
     }

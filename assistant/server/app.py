@@ -51,6 +51,7 @@ def create_app(
         logging.getLogger("assistant").setLevel(logging.INFO)
         state.start()  # models load in the background; /readyz tells when they are in
         yield
+        state.stop()
 
     app = FastAPI(
         title="Career Q&A assistant",

@@ -92,6 +92,9 @@ class Ready(BaseModel):
     chunks: int
     problem: str = Field("", description="With degraded: what failed.")
     in_line: int = Field(0, description="Requests running on or waiting for the LLM.")
+    index_version: str = Field(
+        "", description="The version of the index served (written by each ingest that changed it; '' before any)."
+    )
 
 
 class SourceInfo(BaseModel):

@@ -60,3 +60,35 @@ def test_chunks_of_two_sources_with_the_same_text_are_one_passage(tmp_path):
         store.sync_source(source, [chunk])
     passages = HybridRetriever(store).retrieve("technical direction", 4)
     assert len(passages) == 1
+
+
+def test_the_exact_dense_search_ranks_as_chroma_does(fake_retriever):
+    """The snapshot's own search agrees with Chroma's query on the same vectors."""
+    for question in ("Do staff engineers only write code?", "What does a product manager do?", "defensible moat"):
+        vector = fake_retriever.query_vector(question)
+        chroma = fake_retriever.store.vectorstore.similarity_search_by_vector(vector, k=fake_retriever.fetch_k)
+        assert [d.id for d in fake_retriever._dense(question)] == [d.id for d in chroma], question
+
+
+def test_a_snapshot_stays_whole_while_an_ingest_changes_the_store_and_reopens_to_the_new_version(tmp_path, corpus):
+    from assistant.composition import build_ingestor
+
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data", corpus_dir=corpus)
+    store = build_store(settings, HashingEmbeddings())
+    first_version = build_ingestor(settings, store).run().index_version
+    old = HybridRetriever(build_store(settings, HashingEmbeddings()))
+    question = "Do staff engineers only write code?"
+    before = old.retrieve(question, 4)
+    assert old.version == first_version
+
+    article = next(corpus.glob("*.txt"))
+    text = article.read_text(encoding="utf-8")
+    article.write_text(text.replace("ask for a raise!", "ask for a raise and a sabbatical!"), encoding="utf-8")
+    report = build_ingestor(settings, store).run()
+    assert report.total("removed") >= 1 and report.index_version != first_version
+    assert not {p.chunk_id for p in before} <= {d.id for d in store.documents()}  # some are gone from the store
+
+    assert old.retrieve(question, 4) == before  # the old snapshot answers as before
+    new = old.reopened()
+    assert new.version == report.index_version == store.version()
+    assert "sabbatical" in new.retrieve(question, 1)[0].text

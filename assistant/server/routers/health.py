@@ -30,7 +30,12 @@ async def readyz(state: State) -> Ready | JSONResponse:
         await run_in_threadpool(service.check_store)  # a Chroma server that went away
     except StoreUnavailableError as error:
         return error_response(503, str(error), "not_ready", headers={"Retry-After": "5"})
-    ready = Ready(backend=service.backend, chunks=service.chunk_count, in_line=service.gate.admitted)
+    ready = Ready(
+        backend=service.backend,
+        chunks=service.chunk_count,
+        in_line=service.gate.admitted,
+        index_version=service.index_version,
+    )
     if service.llm_problem:  # still ready: quotes keep serving while the LLM fails
         ready.status, ready.problem = "degraded", service.llm_problem
     return ready

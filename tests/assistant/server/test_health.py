@@ -33,7 +33,9 @@ def test_healthz_answers_while_the_assistant_loads_and_readyz_turns_ready_after(
         finish.set()
         app.state.assistant.wait(60)
         ready = client.get("/readyz").json()
+        version = ready.pop("index_version")
         assert ready == {"status": "ready", "backend": "extractive", "chunks": 11, "problem": "", "in_line": 0}
+        assert len(version) == 16 and version == service.index_version  # the ingest's fingerprint
 
 
 def test_readyz_says_degraded_while_the_llm_fails_and_ready_once_it_answers(make_client, make_service):
