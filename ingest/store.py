@@ -159,15 +159,15 @@ class ChunkStore:
 
     @contextmanager
     def _reachable(self) -> Iterator[None]:
-        """A Chroma server that went away is a StoreUnavailableError (the HTTP API answers 503
-        and recovers by itself once the server is back), not an unexpected failure."""
+        """A Chroma server that went away is a StoreUnavailableError (a clear message; a server
+        says so in /readyz and recovers by itself once the store is back), not an unexpected failure."""
         import httpx
 
         try:
             yield
         except httpx.TransportError as error:
             raise StoreUnavailableError(
-                f"the vector store at {self.location} is unreachable ({error}); answers resume when it is back"
+                f"the vector store at {self.location} is unreachable ({error})"
             ) from None
 
     def ping(self) -> None:

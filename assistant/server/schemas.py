@@ -86,7 +86,11 @@ class Health(BaseModel):
 
 class Ready(BaseModel):
     status: Literal["ready", "degraded"] = Field(
-        "ready", description="degraded: the LLM failed its last turn; answers fall back to the article's quotes."
+        "ready",
+        description=(
+            "degraded: the LLM failed its last turn (answers fall back to the article's quotes), or the vector "
+            "store is unreachable (answers come from the index loaded before)."
+        ),
     )
     backend: str
     chunks: int

@@ -26,16 +26,20 @@ async def readyz(state: State) -> Ready | JSONResponse:
     service = state.service
     if service is None:
         return error_response(503, state.reason, "not_ready", headers={"Retry-After": "5"})
-    try:
-        await run_in_threadpool(service.check_store)  # a Chroma server that went away
-    except StoreUnavailableError as error:
-        return error_response(503, str(error), "not_ready", headers={"Retry-After": "5"})
     ready = Ready(
         backend=service.backend,
         chunks=service.chunk_count,
         in_line=service.gate.admitted,
         index_version=service.index_version,
     )
-    if service.llm_problem:  # still ready: quotes keep serving while the LLM fails
-        ready.status, ready.problem = "degraded", service.llm_problem
+    try:
+        await run_in_threadpool(service.check_store)
+    except StoreUnavailableError as error:
+        # Still ready: answers come from the index snapshot in memory. New index versions wait
+        # until the store is back, and a load balancer should not pull every replica out.
+        ready.status = "degraded"
+        ready.problem = f"{error}: answering from the index loaded before (version {service.index_version})"
+    else:
+        if service.llm_problem:  # still ready: quotes keep serving while the LLM fails
+            ready.status, ready.problem = "degraded", service.llm_problem
     return ready
