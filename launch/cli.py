@@ -303,7 +303,7 @@ def ui_alone(
     try:
         with notes.status("Loading the index and the model…"):
             service = build_service(settings)
-        launch_ui(service, key, host, port, quiet=notes.quiet)  # until Ctrl-C
+        launch_ui(service, settings, host, port, quiet=notes.quiet)  # until Ctrl-C
     except SetupError as error:
         raise fail_for(error) from None
     except OSError as error:  # Gradio's "Cannot find empty port": the port is taken

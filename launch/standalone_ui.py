@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from assistant.server.deps import key_matches
+from assistant.server.state import AssistantState
 from assistant.service import AnswerService
+from assistant.settings import Settings
 from ui.app import CSS, build_ui, example_questions
 
 __all__ = ["launch_ui"]
 
 
-def launch_ui(service: AnswerService, key: str, host: str, port: int, *, quiet: bool = False) -> None:
+def launch_ui(
+    service: AnswerService, settings: Settings, host: str, port: int, *, quiet: bool = False
+) -> None:
     """Serve the UI until Ctrl-C. With a key, Gradio's login page guards it: any user name,
-    the key as the password (`assistant serve`'s /ui takes the Bearer header too)."""
-    blocks = build_ui(lambda: (service, ""), example_questions(service.documents()))
+    the key as the password (`assistant serve`'s /ui takes the Bearer header too). Like the
+    server, it follows the index: a new ingest is swapped in within seconds."""
+    state = AssistantState(settings, lambda _settings: service)
+    state.start()
+    key = settings.api_key.get_secret_value()
+    blocks = build_ui(lambda: (state.service, state.reason), example_questions(service.documents()))
     auth = (lambda _user, password: key_matches(password, key)) if key else None
     blocks.launch(
         server_name=host,
