@@ -10,10 +10,11 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from evals.soak import app, soak_questions
+from evals.soak import app
 from evals.soak_figures import figures, problems
 from evals.soak_load import Answer, LoadRecord, Probe, run_load
 from evals.soak_report import write_soak_report
+from evals.soak_runs import soak_questions
 from tests.conftest import LIVE_API_KEY
 
 MB = 2**20
