@@ -102,7 +102,10 @@ async def run_load(
         if at_warm_up is not None:
             await asyncio.to_thread(at_warm_up)
 
-    limits = httpx.Limits(max_connections=clients + 1, max_keepalive_connections=clients + 1)
+    # Idle connections are dropped after 1 s, before uvicorn's own 5 s keep-alive closes them: with
+    # httpx's default (also 5 s), a client back from a 5 s Retry-After could send on a connection the
+    # server was closing that instant, and count a ReadError the server never saw.
+    limits = httpx.Limits(max_connections=clients + 1, max_keepalive_connections=clients + 1, keepalive_expiry=1.0)
     async with (
         httpx.AsyncClient(limits=limits, headers=dict(headers or {})) as asking,
         httpx.AsyncClient() as probing,  # its own pool: a probe never queues behind the askers
