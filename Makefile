@@ -7,7 +7,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -qq
 # The CPU build of torch lies on this machine's disk; an unpinned torch would pull a CUDA build.
 TORCH := torch==2.13.0
 
-.PHONY: run test install install-test ingest clean
+.PHONY: run test soak install install-test ingest clean
 
 run: $(VENV)/.installed
 	@$(BIN)/assistant ingest
@@ -15,6 +15,11 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	@$(BIN)/python -m pytest
+
+# A bounded load run on loopback (two replicas, one Chroma and one llama.cpp server, then one
+# in-process replica); figures in .data/soak/soak.md. About 5 minutes.
+soak: $(VENV)/.installed-test
+	@$(BIN)/python -m evals.soak
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
