@@ -32,8 +32,9 @@ class AnswerPrinter:
 
     def token(self, text: str) -> None:
         """A piece of the answer, shown at once (Rich flushes after each print)."""
-        self._print(self.out, Text(printable(text)), end="")
+        # Marked open first: a Ctrl-C that lands inside the print must still end the line.
         self._open_line = True
+        self._print(self.out, Text(printable(text)), end="")
 
     def end_line(self) -> None:
         """Ends the half-written line, so the shell's prompt starts on its own."""
