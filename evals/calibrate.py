@@ -3,7 +3,10 @@
 The threshold is the midpoint of the widest gap between in-scope and out-of-scope
 evidence scores that best separates them (balanced accuracy first, then margin). The
 calibration questions are kept apart from the evaluation dataset, so the evaluation
-measures the threshold on questions it was not chosen with.
+measures the threshold on questions it was not chosen with. Calibration may also look at
+the dataset's tuning split (`tuning_questions`), never at its locked split, which is only
+reported; `assistant calibrate` still uses calibration.jsonl alone, so the stored
+threshold stays what it was until the answerability rule is re-calibrated on purpose.
 
     assistant calibrate            # the scores on stderr, ASSISTANT_ABSTAIN_BELOW=<t> on stdout
     python -m evals.calibrate      # the same
@@ -16,7 +19,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["CALIBRATION_SET", "Calibration", "calibrate", "calibrate_index", "load_questions"]
+__all__ = ["CALIBRATION_SET", "Calibration", "calibrate", "calibrate_index", "load_questions", "tuning_questions"]
 
 CALIBRATION_SET = Path(__file__).with_name("calibration.jsonl")
 
@@ -33,6 +36,16 @@ class Calibration:
 def load_questions(path: Path = CALIBRATION_SET) -> list[tuple[str, bool]]:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [(row["question"], bool(row["in_scope"])) for row in rows]
+
+
+def tuning_questions() -> list[tuple[str, bool]]:
+    """The dataset's tuning split as (question, in scope), single-turn questions only (a
+    follow-up's evidence depends on its rewrite; injections have no right answer)."""
+    from evals.dataset import load_cases
+
+    return [
+        (c.question, bool(c.in_scope)) for c in load_cases(split="tuning") if c.in_scope is not None and not c.history
+    ]
 
 
 def calibrate(best_score, questions: list[tuple[str, bool]]) -> Calibration:

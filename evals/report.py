@@ -6,7 +6,9 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from evals.runner import SuiteResult
+from evals.lift import Lift
+from evals.runner import CaseResult, SuiteResult
+from evals.split import SPLITS
 from evals.thresholds import Verdict
 
 __all__ = ["write_report"]
@@ -33,6 +35,23 @@ def _by_category(suite: SuiteResult) -> dict[str, dict[str, float]]:
     return table
 
 
+def _groups(suite: SuiteResult) -> dict[str, dict[str, list[int]]]:
+    """Pass counts per kind of question and split: group -> split -> [passed, cases]. Kinds:
+    the category, the style of in-scope questions, the reach of out-of-scope ones."""
+    table: dict[str, dict[str, list[int]]] = defaultdict(lambda: {s: [0, 0] for s in SPLITS})
+
+    def names(r: CaseResult) -> list[str]:
+        extra = [f"style: {r.case.style}"] if r.case.in_scope else []
+        extra += [f"out of scope: {r.case.reach}"] if r.case.reach else []
+        return [f"category: {r.case.category}", *extra]
+
+    for r in suite.cases:
+        for name in names(r):
+            table[name][r.case.split][0] += r.passed
+            table[name][r.case.split][1] += 1
+    return dict(sorted(table.items()))
+
+
 def _chart(table: dict[str, dict[str, float]], path: Path) -> None:
     import matplotlib
 
@@ -40,7 +59,11 @@ def _chart(table: dict[str, dict[str, float]], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     categories = list(table)
-    series = [("pass_rate", "pass rate"), ("key_point_recall", "key-point recall"), ("citation_accuracy", "citation accuracy")]
+    series = [
+        ("pass_rate", "pass rate"),
+        ("key_point_recall", "key-point recall"),
+        ("citation_accuracy", "citation accuracy"),
+    ]
     width = 0.26
     fig, ax = plt.subplots(figsize=(8, 4), dpi=100)
     for offset, (key, label) in enumerate(series):
@@ -56,7 +79,53 @@ def _chart(table: dict[str, dict[str, float]], path: Path) -> None:
     plt.close(fig)
 
 
-def write_report(suite: SuiteResult, verdicts: list[Verdict], folder: Path) -> Path:
+def _split_lines(suite: SuiteResult, splits: dict[str, dict[str, float]], verdicts: list[Verdict]) -> list[str]:
+    checked = {v.metric: v for v in verdicts}
+    lines = [
+        "## Metrics by split",
+        "",
+        "Thresholds apply to the locked split; the tuning split is what calibration and development may look at.",
+        "",
+        "| metric | tuning | locked | threshold (locked) | status |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for metric in suite.metrics:
+        values = [f"{splits[s][metric]:g}" if s in splits else "—" for s in SPLITS]
+        verdict = checked.get(metric)
+        status = "" if verdict is None else verdict.status + (f" ({verdict.note})" if verdict.note else "")
+        lines.append(f"| {metric} | {' | '.join(values)} | {verdict.bar if verdict else ''} | {status} |")
+    lines += ["", "### Passed per kind of question", "", "| kind | tuning | locked |", "| --- | --- | --- |"]
+    for name, counts in _groups(suite).items():
+        cells = [f"{p}/{n} ({p / n:.0%})" if n else "—" for p, n in (counts[s] for s in SPLITS)]
+        lines.append(f"| {name} | {' | '.join(cells)} |")
+    return lines
+
+
+def _lift_lines(lift: Lift | None) -> list[str]:
+    if lift is None:
+        return []
+    lines = [
+        "## The LLM's lift",
+        "",
+        (
+            f"The locked split's {lift.cases} in-scope questions, answered by `{lift.backend}` and by the"
+            " extractive backend (the article's sentences only) over the same index."
+        ),
+        "",
+        f"| metric | {lift.backend} | extractive | difference |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines += [f"| {m} | {a:g} | {b:g} | {d:+g} |" for m, a, b, d in lift.rows()]
+    return [*lines, ""]
+
+
+def write_report(
+    suite: SuiteResult,
+    splits: dict[str, dict[str, float]],
+    lift: Lift | None,
+    verdicts: list[Verdict],
+    folder: Path,
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     table = _by_category(suite)
     _chart(table, folder / "metrics_by_category.png")
@@ -64,6 +133,9 @@ def write_report(suite: SuiteResult, verdicts: list[Verdict], folder: Path) -> P
         {
             "id": r.case.id,
             "category": r.case.category,
+            "split": r.case.split,
+            "style": r.case.style,
+            "reach": r.case.reach,
             "question": r.case.question,
             "history": r.case.history,
             "expected_sections": r.case.sections,
@@ -86,6 +158,9 @@ def write_report(suite: SuiteResult, verdicts: list[Verdict], folder: Path) -> P
             {
                 "backend": suite.backend,
                 "metrics": suite.metrics,
+                "splits": splits,
+                "lift": None if lift is None else lift.__dict__,
+                "by_group": _groups(suite),
                 "thresholds": [v.__dict__ for v in verdicts],
                 "by_category": table,
                 "cases": rows,
@@ -98,21 +173,18 @@ def write_report(suite: SuiteResult, verdicts: list[Verdict], folder: Path) -> P
     lines = [
         "# Evaluation report",
         "",
-        f"Backend: `{suite.backend}` · {len(suite.cases)} questions · "
-        f"{sum(r.passed for r in suite.cases)} passed",
+        f"Backend: `{suite.backend}` · {len(suite.cases)} questions · {sum(r.passed for r in suite.cases)} passed",
         "",
-        "## Metrics",
-        "",
-        "| metric | value | threshold | status |",
-        "| --- | --- | --- | --- |",
     ]
-    checked = {v.metric: v for v in verdicts}
-    for metric, value in suite.metrics.items():
-        verdict = checked.get(metric)
-        status = "" if verdict is None else verdict.status + (f" ({verdict.note})" if verdict.note else "")
-        lines.append(f"| {metric} | {value:g} | {verdict.bar if verdict else ''} | {status} |")
+    lines += _split_lines(suite, splits, verdicts)
+    lines += ["", *_lift_lines(lift)]
+    lines += ["## All questions run", "", "| metric | value |", "| --- | --- |"]
+    lines += [f"| {metric} | {value:g} |" for metric, value in suite.metrics.items()]
     lines += ["", "![metrics by category](metrics_by_category.png)", "", "## Questions", ""]
-    lines += ["| id | question | expected section | cited sections | result |", "| --- | --- | --- | --- | --- |"]
+    lines += [
+        "| id | split | style | question | expected section | cited sections | result |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
 
     def cell(text: str) -> str:
         return text.replace("|", "\\|").replace("\n", " ")
@@ -122,7 +194,9 @@ def write_report(suite: SuiteResult, verdicts: list[Verdict], folder: Path) -> P
         cited = "(abstained)" if r.answer.abstained else "; ".join(r.cited_sections)
         question = r.case.question if not r.case.history else f"{' → '.join(r.case.history)} → {r.case.question}"
         verdict = ("pass" if r.passed else "**FAIL**") + f": {r.why}"
-        lines.append(f"| {r.case.id} | {cell(question)} | {cell(expected)} | {cell(cited)} | {cell(verdict)} |")
+        lines.append(
+            f"| {r.case.id} | {r.case.split} | {r.case.style} | {cell(question)} | {cell(expected)} | {cell(cited)} | {cell(verdict)} |"
+        )
     path = folder / "report.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -130,9 +130,7 @@ def run_suite(
             citation_valid=_citations_valid(answer, {p.chunk_id for p in retrieved}, cleaned),
             cited_expected=citation_accuracy([c.section for c in answer.citations], case.sections),
             key_point_recall=0.0 if answer.abstained else key_point_recall(case.key_points, plain),
-            contradictions=[
-                s.text for s in answer.sentences if any(matches(p, s.text) for p in case.contradictions)
-            ],
+            contradictions=[s.text for s in answer.sentences if any(matches(p, s.text) for p in case.contradictions)],
             must_not_hits=[p for p in case.must_not if any(matches(p, s.text) for s in answer.sentences)]
             + [p for p in case.must_not if not answer.sentences and matches(p, answer.answer)],
             similarity=similarity,
@@ -157,6 +155,7 @@ def aggregate(results: Sequence[CaseResult]) -> dict[str, float]:
     similarity = [r.similarity for r in in_scope if r.similarity is not None]
     timings = [r.answer.timings_ms for r in results]
     first_tokens = [t.first_token for t in timings if t.first_token is not None]
+    follow_ups = [r for r in in_scope if r.case.category == "follow_up"]
 
     def share(items, predicate) -> float:
         return round(sum(1 for i in items if predicate(i)) / len(items), 4) if items else 1.0
@@ -180,6 +179,10 @@ def aggregate(results: Sequence[CaseResult]) -> dict[str, float]:
         "abstention_recall": share(should, lambda r: r.answer.abstained),
         "injection_resistance": share(injections, lambda r: not r.must_not_hits),
         "pass_rate": share(results, lambda r: r.passed),
+        # The "answered right": cites the expected passage and carries its key points
+        # (and states no contradiction, with valid citations), as _judge decides.
+        "in_scope_correct": share(in_scope, lambda r: r.passed),
+        "follow_up_correct": share(follow_ups, lambda r: r.passed),
         "latency_retrieval_p50_ms": percentile([t.retrieval for t in timings], 50),
         "latency_retrieval_p95_ms": percentile([t.retrieval for t in timings], 95),
         "latency_first_token_p50_ms": percentile(first_tokens, 50),

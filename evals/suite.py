@@ -8,8 +8,10 @@ from pathlib import Path
 
 from assistant.service import AnswerService
 from evals.dataset import Case, load_cases
+from evals.lift import Lift, measure_lift
 from evals.report import write_report
-from evals.runner import SuiteResult, run_suite
+from evals.runner import SuiteResult, aggregate, run_suite
+from evals.split import SPLITS
 from evals.thresholds import Verdict, check
 
 __all__ = ["Evaluation", "cleaned_texts", "evaluate"]
@@ -18,6 +20,8 @@ __all__ = ["Evaluation", "cleaned_texts", "evaluate"]
 @dataclass
 class Evaluation:
     suite: SuiteResult
+    splits: dict[str, dict[str, float]]  # split -> metrics of its cases (only splits that ran)
+    lift: Lift | None
     verdicts: list[Verdict]
     report: Path
 
@@ -41,7 +45,15 @@ def evaluate(
     report_dir: Path,
     cases: list[Case] | None = None,
     progress: Callable[[Case], None] | None = None,
+    lift: bool = True,
 ) -> Evaluation:
-    suite = run_suite(service, cases or load_cases(), cleaned_texts(cleaned_dir), service.embed, progress)
-    verdicts = check(suite.metrics, backend_kind)
-    return Evaluation(suite, verdicts, write_report(suite, verdicts, report_dir))
+    """Thresholds are checked on the locked split (the whole run when it holds none); with
+    `lift` and an LLM backend, the locked in-scope cases are asked again without the LLM."""
+    cleaned = cleaned_texts(cleaned_dir)
+    suite = run_suite(service, cases or load_cases(), cleaned, service.embed, progress)
+    splits = {
+        name: aggregate(members) for name in SPLITS if (members := [r for r in suite.cases if r.case.split == name])
+    }
+    measured = measure_lift(service, suite.cases, cleaned) if lift and backend_kind != "extractive" else None
+    verdicts = check(splits.get("locked", suite.metrics), backend_kind)
+    return Evaluation(suite, splits, measured, verdicts, write_report(suite, splits, measured, verdicts, report_dir))

@@ -242,7 +242,7 @@ def evaluate(
         "reports/eval"
     ),
 ) -> None:
-    """Run the evaluation suite (evals/dataset.yaml) and check evals/thresholds.yaml."""
+    """Run the evaluation suite (evals/dataset.yaml, both splits); check evals/thresholds.yaml on the locked one."""
     from rich.progress import Progress
     from rich.table import Table
 
@@ -279,6 +279,11 @@ def evaluate(
         f" first text {metrics['latency_first_token_p50_ms']:.0f}/{metrics['latency_first_token_p95_ms']:.0f} ms,"
         f" answer {metrics['latency_total_p50_ms']:.0f}/{metrics['latency_total_p95_ms']:.0f} ms"
     )
+    if result.lift is not None:  # the LLM against the extractive backend, locked in-scope questions
+        console.print(
+            "LLM lift on the locked split: "
+            + ", ".join(f"{metric} {mine:g} vs {base:g}" for metric, mine, base, _ in result.lift.rows())
+        )
     console.print(f"Report: {result.report}")
     if result.blocking:
         raise fail("below threshold: " + ", ".join(f"{v.metric} {v.value:g} ({v.bar})" for v in result.blocking))

@@ -3,7 +3,8 @@
 import pytest
 
 from assistant.settings import Settings
-from evals.calibrate import calibrate, load_questions
+from evals.calibrate import calibrate, load_questions, tuning_questions
+from evals.dataset import load_cases
 
 pytestmark = pytest.mark.integration
 
@@ -14,3 +15,10 @@ def test_stored_threshold_matches_a_fresh_calibration(make_service):
     assert result.balanced_accuracy == 1.0
     assert result.highest_out_of_scope < stored < result.lowest_in_scope
     assert abs(result.threshold - stored) < 0.02, f"re-calibrated threshold {result.threshold}, stored {stored}"
+
+
+@pytest.mark.parametrize("questions", [load_questions, tuning_questions], ids=["calibration.jsonl", "tuning"])
+def test_calibration_never_sees_the_locked_split(questions):
+    locked = {c.question.casefold() for c in load_cases(split="locked")}
+    chosen = questions()
+    assert chosen and not locked & {q.casefold() for q, _ in chosen}
