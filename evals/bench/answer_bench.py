@@ -2,18 +2,16 @@
 
 The questions go through the evaluation's own runner (evals.runner.run_suite), so quality
 is scored as `assistant eval` scores it. The floor of each answer that asked the model is
-llama-cpp-python alone, loaded with the service's model settings, given the same prompt
-and asked for as many tokens as the service's model wrote, right after that answer: the
-time no answer path around this model can beat.
+the service's own model (llama-cpp-python behind ChatLlama) streamed straight on the same
+prompt to as many tokens as it wrote in the answer, right after that answer: the time no
+answer path around this model can beat.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Mapping, Sequence
 
-from assistant.llm import bundled_gguf_path
 from assistant.prompting import answer_messages
 from assistant.service import AnswerService
 from evals.bench.scoring import Scored, score
@@ -51,45 +49,22 @@ class _FloorAfterEach:
         pass
 
 
-def _llama_messages(messages) -> list[dict[str, str]]:
-    roles = {"system": "system", "human": "user", "ai": "assistant"}
-    return [{"role": roles[m.type], "content": m.text} for m in messages]
-
-
 class _LlamaFloor:
-    """llama-cpp-python alone, built with the service's model settings (batch size included:
-    the floor is the same computation without the answer path around it)."""
+    """The service's own loaded model (ChatLlama: llama-cpp-python behind LangChain's chat
+    interface, nothing else) streamed straight on the prompt. The same object, so the same
+    weights, context, batch size, threads and sampling: the floor is the same computation
+    without the answer path around it. (A second llama.cpp context in the process ran
+    several times slower than the first on this 2-core machine, so it is not used.)"""
 
     def __init__(self, chat_model) -> None:
-        from llama_cpp import Llama
-
-        self.llama = Llama(
-            model_path=str(bundled_gguf_path()),
-            n_ctx=chat_model.n_ctx,
-            n_threads=chat_model.n_threads or os.cpu_count() or 1,
-            n_batch=chat_model.n_batch,
-            rope_freq_base=chat_model.rope_freq_base,
-            rope_freq_scale=chat_model.rope_freq_scale,
-            seed=chat_model.seed,
-            verbose=False,
-        )
-        self.sampling = {
-            "temperature": chat_model.temperature,
-            "top_p": chat_model.top_p,
-            "top_k": chat_model.top_k,
-            "repeat_penalty": chat_model.repeat_penalty,
-            "seed": chat_model.seed,
-        }
+        self.chat_model = chat_model
 
     def answer(self, messages, tokens: int) -> tuple[float, float, int]:
-        """(first token ms, full ms, tokens written) for one prompt, to ``tokens`` tokens."""
-        self.llama.reset()  # as the service's model does: nothing cached from the last prompt
+        """(first token ms, full ms, text pieces written) for one prompt, to ``tokens`` tokens."""
         started = time.perf_counter()
         first, written = None, 0
-        for chunk in self.llama.create_chat_completion(
-            messages=_llama_messages(messages), max_tokens=tokens, stream=True, **self.sampling
-        ):
-            if chunk["choices"][0]["delta"].get("content"):
+        for piece in self.chat_model.stream(messages, max_tokens=tokens):
+            if piece.content:
                 written += 1
                 if first is None:
                     first = (time.perf_counter() - started) * 1000

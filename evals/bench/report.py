@@ -153,9 +153,9 @@ def _markdown(results: dict, chart: str) -> str:
         "## Answers (embedded backend)",
         "",
         (
-            "Over the answers that asked the model. Floor: llama-cpp-python alone with the service's model "
-            "settings, the same prompt, to the same number of tokens, run right after each answer. The peer chain's latency is over all "
-            "its questions (it always asks the model)."
+            "Over the answers that asked the model. Floor: the service's own model (llama-cpp-python behind "
+            "ChatLlama) streamed straight on the same prompt, to the same number of tokens, right after each "
+            "answer. The peer chain's latency is over all its questions (it always asks the model)."
         ),
         "",
     ]

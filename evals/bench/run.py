@@ -34,23 +34,23 @@ class BenchPlan:
 
     @property
     def in_scope_questions(self) -> int:  # the real article's own questions asked with the LLM
-        return 2 if self.quick else 1_000
+        return 1 if self.quick else 1_000
 
     @property
     def off_topic_questions(self) -> int:
-        return 2 if self.quick else 1_000
+        return 1 if self.quick else 1_000
 
     @property
     def llm_max_tokens(self) -> int | None:  # a smoke run needs an answer, not a whole one
-        return 40 if self.quick else None
+        return 16 if self.quick else None
 
     @property
     def retrieval_questions(self) -> int:
-        return 12 if self.quick else 1_000
+        return 6 if self.quick else 1_000
 
     @property
     def requests_per_level(self) -> int:  # requests at each of 1, 4 and 16 clients
-        return 12 if self.quick else 200
+        return 4 if self.quick else 200
 
 
 def _answer_cases(plan: BenchPlan) -> list[Case]:
