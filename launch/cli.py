@@ -349,6 +349,47 @@ def calibrate() -> None:
     typer.echo(f"ASSISTANT_ABSTAIN_BELOW={result.threshold:.3f}")
 
 
+def parse_sizes(text: str) -> list[int]:
+    """Chunk counts from "11,1000,5000"; anything else is bad input (exit 2)."""
+    try:
+        sizes = [int(part.replace("_", "")) for part in text.replace(" ", ",").split(",") if part]
+    except ValueError:
+        raise fail(f"--sizes takes chunk counts separated by commas (e.g. 11,1000,5000), not '{text}'", 2) from None
+    if not sizes or any(not 1 <= size <= 100_000 for size in sizes):
+        raise fail(f"--sizes: each size must be between 1 and 100,000 chunks, got '{text}'", 2)
+    return sizes
+
+
+@app.command()
+def bench(
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Tiny sizes and a few questions: a smoke run of minutes.")
+    ] = False,
+    out: Annotated[Path, typer.Option(help="Folder for bench.json, bench.md and bench.png.")] = Path(".data/bench"),
+    sizes: Annotated[
+        str | None,
+        typer.Option(help="Corpus sizes in chunks, comma-separated (default 11,1000,5000,20000; --quick 11,200)."),
+    ] = None,
+) -> None:
+    """Measure ingestion, retrieval, answers, a plain LangChain chain and the server, each beside its floor."""
+    from assistant.errors import SetupError
+    from evals.bench.run import FULL_SIZES, QUICK_SIZES, BenchPlan, run_bench
+
+    chosen = parse_sizes(sizes) if sizes is not None else list(QUICK_SIZES if quick else FULL_SIZES)
+    if out.exists() and not out.is_dir():
+        raise fail(f"--out {out} is a file, not a folder", 2)
+    settings = load_settings()
+    if not settings.corpus_dir.is_dir():
+        raise fail(f"the corpus folder {settings.corpus_dir} does not exist (set ASSISTANT_CORPUS_DIR)")
+    try:
+        run_bench(settings, BenchPlan(chosen, quick, out), lambda line: notes.print(escape(line), highlight=False))
+    except SetupError as error:
+        raise fail_for(error) from None
+    except KeyboardInterrupt:
+        raise interrupted(f"Interrupted: the sizes finished so far are in {out}.") from None
+    console.print(f"Bench report: {out / 'bench.md'}", highlight=False)
+
+
 # What `assistant ask --json` prints: the answer object of the API, minus its internals.
 JSON_FIELDS = {
     "answer", "citations", "abstained", "grounded", "backend", "timings_ms", "sentences", "question",

@@ -1,0 +1,121 @@
+"""The real `assistant serve` on a loopback port: cold start, memory, throughput.
+
+The server runs the extractive backend: throughput then measures the answer path's own
+work (retrieval, evidence, quotes, HTTP), not one LLM generation at a time, which the
+answer bench measures. Each figure has its floor from the same run: start-up against a
+process that loads only the embedding model and the stored chunks (evals.bench.worker
+load-floor), and /v1/ask's throughput against /healthz's (the HTTP stack alone) at the
+same number of clients. Every question is sent once, so no cache answers for the index.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from evals.bench.processes import free_port, rss_mb, run_worker
+
+__all__ = ["bench_server"]
+
+_POLL_S = 0.05  # how often /readyz is asked while the server starts: the measurement's resolution
+
+
+@contextmanager
+def _serving(env: Mapping[str, str], log: Path, limit_s: float) -> Iterator[tuple[subprocess.Popen, str, float]]:
+    """`assistant serve` started; yields the process, its URL and the seconds to /readyz 200."""
+    port = free_port()
+    argv = [str(Path(sys.executable).with_name("assistant")), "serve", "--port", str(port)]
+    url = f"http://127.0.0.1:{port}"
+    with log.open("w") as out:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            argv, env={**os.environ, **env, "ASSISTANT_LLM_BACKEND": "extractive"}, stdout=out, stderr=subprocess.STDOUT
+        )
+        try:
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"`assistant serve` exited with {process.returncode}: {log.read_text()[-1500:]}")
+                try:
+                    if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.perf_counter() - started > limit_s:
+                    raise RuntimeError(f"`assistant serve` was not ready after {limit_s:.0f} s; its log: {log}")
+                time.sleep(_POLL_S)  # the pace of the poll on another process, not a synchronisation
+            yield process, url, time.perf_counter() - started
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _throughput(url: str, path: str, bodies: Sequence[dict | None], clients: int) -> dict:
+    """Requests per second with ``clients`` threads sharing the bodies; errors counted."""
+    lock = threading.Lock()
+    queue = list(reversed(bodies))
+    errors = 0
+
+    def work() -> None:
+        nonlocal errors
+        with httpx.Client(base_url=url, timeout=120) as client:
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    body = queue.pop()
+                response = client.post(path, json=body) if body is not None else client.get(path)
+                if response.status_code != 200:
+                    with lock:
+                        errors += 1
+
+    threads = [threading.Thread(target=work) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    return {"requests": len(bodies), "errors": errors, "per_s": round(len(bodies) / seconds, 1)}
+
+
+def bench_server(env: Mapping[str, str], questions: Sequence[str], per_level: int, log: Path) -> dict:
+    """``questions``: at least 3 * per_level distinct ones (each is sent once)."""
+    started = time.perf_counter()
+    floor = run_worker("load-floor", env)
+    floor_seconds = time.perf_counter() - started
+    levels = (1, 4, 16)
+    result: dict = {
+        "backend": "extractive",
+        "floor_start_s": round(floor_seconds, 2),
+        "floor_rss_mb": floor["peak_rss_mb"],
+    }
+    with _serving(env, log, limit_s=1800) as (process, url, cold):
+        result["cold_start_s"] = round(cold, 2)
+        result["start_ratio"] = round(cold / max(floor_seconds, 1e-9), 2)
+        result["rss_after_load_mb"] = rss_mb(process.pid)["rss_mb"]
+        pool = iter(questions)
+        sent = 0
+        for clients in levels:
+            bodies = [{"question": next(pool)} for _ in range(per_level)]
+            result[f"ask_{clients}"] = _throughput(url, "/v1/ask", bodies, clients)
+            result[f"healthz_{clients}"] = _throughput(url, "/healthz", [None] * per_level, clients)
+            sent += per_level
+            if "rss_after_200_mb" not in result and sent >= min(200, per_level * len(levels)):
+                result["requests_before_rss"] = sent
+                result["rss_after_200_mb"] = rss_mb(process.pid)["rss_mb"]
+        memory = rss_mb(process.pid)
+        result["rss_after_all_mb"] = memory["rss_mb"]
+        result["peak_rss_mb"] = memory["peak_rss_mb"]
+    return result
