@@ -10,9 +10,7 @@ same number of clients. Every question is sent once, so no cache answers for the
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -22,43 +20,20 @@ from pathlib import Path
 import httpx
 
 from evals.bench.processes import free_port, rss_mb, run_worker
+from evals.processes import answers_200, launched, tool
 
 __all__ = ["bench_server"]
-
-_POLL_S = 0.05  # how often /readyz is asked while the server starts: the measurement's resolution
-
 
 @contextmanager
 def _serving(env: Mapping[str, str], log: Path, limit_s: float) -> Iterator[tuple[subprocess.Popen, str, float]]:
     """`assistant serve` started; yields the process, its URL and the seconds to /readyz 200."""
     port = free_port()
-    argv = [str(Path(sys.executable).with_name("assistant")), "serve", "--port", str(port)]
+    argv = [tool("assistant"), "serve", "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
-    with log.open("w") as out:
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            argv, env={**os.environ, **env, "ASSISTANT_LLM_BACKEND": "extractive"}, stdout=out, stderr=subprocess.STDOUT
-        )
-        try:
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"`assistant serve` exited with {process.returncode}: {log.read_text()[-1500:]}")
-                try:
-                    if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.perf_counter() - started > limit_s:
-                    raise RuntimeError(f"`assistant serve` was not ready after {limit_s:.0f} s; its log: {log}")
-                time.sleep(_POLL_S)  # the pace of the poll on another process, not a synchronisation
-            yield process, url, time.perf_counter() - started
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    started = time.perf_counter()
+    env = {**env, "ASSISTANT_LLM_BACKEND": "extractive"}
+    with launched(argv, answers_200(f"{url}/readyz"), log, env=env, limit_s=limit_s) as process:
+        yield process, url, time.perf_counter() - started
 
 
 def _throughput(url: str, path: str, bodies: Sequence[dict | None], clients: int) -> dict:
