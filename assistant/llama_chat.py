@@ -52,9 +52,10 @@ class ChatLlama(BaseChatModel):
     """Context window in tokens (prompt and answer together)."""
     n_threads: int | None = Field(None, ge=1)
     """CPU threads; None lets llama.cpp choose."""
-    n_batch: int = Field(8, ge=1)
-    """Prompt tokens evaluated per step. 8 is ChatLlamaCpp's value: the batch size changes
-    the floating-point order of the prompt's evaluation, and with it, now and then, a token."""
+    n_batch: int = Field(512, ge=1)
+    """Prompt tokens evaluated per step: llama.cpp's own default. ChatLlamaCpp's 8 read a
+    330-token prompt in 3.4 s on 2 cores, against 1.5 s at 512. (The batch size changes the
+    floating-point order of the prompt's evaluation, and with it, now and then, a token.)"""
     rope_freq_base: float = 10_000.0
     """RoPE base frequency. ChatLlamaCpp always passed 10000 (overriding the GGUF's own
     value); 0 takes the model's value. Kept as ChatLlamaCpp had it so answers stay the same."""

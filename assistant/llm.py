@@ -49,6 +49,7 @@ def _llama(path: Path, settings: Settings) -> BaseChatModel:
         model_path=str(path),
         n_ctx=settings.llm_context,
         n_threads=settings.llm_threads or os.cpu_count() or 1,
+        n_batch=settings.llm_batch,
         max_tokens=settings.llm_max_tokens,
         temperature=0.0,  # answers must be repeatable
         seed=0,

@@ -21,7 +21,9 @@ from langchain_core.documents import Document
 from assistant.errors import IndexMissingError
 from assistant.fusion import reciprocal_rank_fusion
 from assistant.keyword import BM25Retriever
+from assistant.reading import QuestionReader, Reading
 from assistant.terms import terms
+from ingest.glossary import derive_glossary
 from ingest.store import ChunkStore
 
 __all__ = ["HybridRetriever", "Passage"]
@@ -89,10 +91,22 @@ class HybridRetriever:
         tokens = [terms(d.page_content) for d in documents]
         self._document_frequency = Counter(t for chunk in tokens for t in set(chunk))
         self.keyword = BM25Retriever(documents=documents, tokenizer=terms, tokens=tokens, k=self.fetch_k)
+        # An index written before glossaries were stored gets one derived here, the same way.
+        glossary = store.glossary()
+        vocabulary = getattr(store.embeddings, "vocabulary", None)  # fakes in tests have none
+        self.reader = QuestionReader(
+            [d.page_content for d in documents] + [str(d.metadata.get("section", "")) for d in documents],
+            derive_glossary(documents) if glossary is None else glossary,
+            vocabulary() if callable(vocabulary) else frozenset(),
+        )
 
     def reopened(self) -> HybridRetriever:
         """A fresh snapshot of the store (for a new index version)."""
         return HybridRetriever(self.store.reopened(), self.fetch_k)
+
+    def read(self, question: str) -> Reading:
+        """The question in the index's own words (short forms expanded, misspellings fixed)."""
+        return self.reader.read(question)
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a term over the chunks (unseen terms weigh most)."""

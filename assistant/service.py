@@ -20,28 +20,36 @@ from typing import Protocol
 
 from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
 
 from assistant.answer import Answer, AnswerEvent, AnswerSentence, Timings
-from assistant.answerability import abstention, evidence_score
+from assistant.answerability import abstention, evidence_score, focus_penalty, term_coverage
 from assistant.citations import CitationList, render_sentence
 from assistant.errors import Busy
 from assistant.evidence import Evidence, EvidenceCache, PassageEvidence
 from assistant.gate import GenerationGate, Ticket
 from assistant.generation import GenerationFailed, model_sentences
 from assistant.guard import Guard
-from assistant.prompting import answer_messages
+from assistant.prompting import sentence_messages
 from assistant.questions import check_question
 from assistant.quotes import select_quotes
+from assistant.reading import Reading
 from assistant.retrieval import HybridRetriever, Passage
 from assistant.rewrite import Turn, standalone_question
 from assistant.tokens import token_counter
 
 __all__ = ["AnswerObserver", "AnswerService"]
 
-MAX_MODEL_SENTENCES = 3
+# The model is asked for one direct sentence (assistant.prompting) over the sentences
+# quote selection ranks highest; the first it writes that the guard accepts ends its turn.
+MAX_MODEL_SENTENCES = 1
+PROMPT_SENTENCES = 3
 MIN_SENTENCES = 2
-# A model whose first sentences all fail the guard has lost the thread: stop paying for it.
-MAX_REJECTED_IN_A_ROW = 2
+# An uncovered word whose removal moves the question this far is named in an abstention.
+FOCAL_WORD_SHIFT = 0.1
+# Asked for one sentence, a model whose first sentence fails the guard has nothing better
+# to add: stop paying for it.
+MAX_REJECTED_IN_A_ROW = 1
 _REASONS = {
     "unsupported": "{n} sentence(s) from the model were removed: the cited passages do not support them.",
     "contradicts": "{n} sentence(s) from the model were removed: they contradict the article.",
@@ -82,6 +90,10 @@ class _Draft:
         self.used.append(evidence)
         rendered = render_sentence(sentence)
         return AnswerEvent(event="token", text=rendered if len(self.sentences) == 1 else " " + rendered)
+
+    @property
+    def quoted(self) -> list[Evidence]:
+        return [e for e, s in zip(self.used, self.sentences, strict=True) if s.origin == "quote"]
 
     @property
     def model_sentences(self) -> int:
@@ -160,8 +172,17 @@ class AnswerService:
 
     def evidence(self, question: str, top_k: int | None = None) -> float:
         """How well the index covers a question: what the abstention threshold is compared with."""
-        passages = self.retriever.retrieve(question, top_k or self.top_k)
-        return self._evidence(question, PassageEvidence(passages, self.evidence_cache))
+        reading = self.retriever.read(question)
+        passages = self.retriever.retrieve(reading.text, top_k or self.top_k)
+        return self._evidence(reading, PassageEvidence(passages, self.evidence_cache))[0]
+
+    def model_messages(self, question: str, evidence: PassageEvidence | None = None) -> list[BaseMessage]:
+        """What the model reads for a standalone question: the sentences quote selection
+        ranks highest, and the question (the benchmark's floor reads the same)."""
+        if evidence is None:
+            evidence = PassageEvidence(self.retriever.retrieve(question, self.top_k), self.evidence_cache)
+        selected = select_quotes(evidence, question, PROMPT_SENTENCES, [], self.retriever.idf)
+        return sentence_messages(selected, question)
 
     # -- the answer path -----------------------------------------------------------------
     def ask(
@@ -188,16 +209,18 @@ class AnswerService:
         question = check_question(question)
         started = time.perf_counter()
         timings = Timings()
-        standalone = standalone_question(question, history, self.embed)
+        # Read in the index's own words: short forms expanded, misspellings fixed.
+        reading = self.retriever.read(standalone_question(question, history, self.embed, self.retriever.reader.covers))
+        standalone = reading.text
         passages = self.retriever.retrieve(standalone, top_k or self.top_k)
         evidence = PassageEvidence(passages, self.evidence_cache)
-        score = self._evidence(standalone, evidence)
+        score, focal = self._evidence(reading, evidence)
         timings.retrieval = _ms(started)
         base = {"question": question, "standalone_question": standalone, "backend": self.backend}
 
         if score < self.abstain_below or not passages:
             note = f"Evidence {score:.2f} is below the abstention threshold {self.abstain_below:.2f}."
-            answer = abstention(base, passages, note)
+            answer = abstention(base, passages, note, focal)
             timings.first_token = timings.total = _ms(started)
             answer.timings_ms = timings
             if self.observer is not None:
@@ -218,17 +241,20 @@ class AnswerService:
             raise
         try:
             draft = _Draft(CitationList(passages), started, timings)
-            guard = Guard(evidence, self.retriever.idf)
+            guard = Guard(evidence, self.retriever.idf, standalone)
             # The answer opens with the article's own most relevant sentence: it is there in
             # milliseconds, while a local model needs seconds to read the passages, and it
             # ties the answer to the passage closest to the question whatever the model says.
-            for lead in select_quotes(evidence, standalone, 1, []):
+            for lead in select_quotes(evidence, standalone, 1, [], self.retriever.idf):
                 guard.claim(lead)
                 yield draft.add(lead.text, lead, "quote")
-            yield from self._model_turn(standalone, passages, guard, ticket, draft, cancel)
-            missing = MIN_SENTENCES - len(draft.sentences)
+            yield from self._model_turn(standalone, evidence, guard, ticket, draft, cancel)
+            # The quotes an answer without the model would give are given with it too: the
+            # model's sentence adds a direct answer, never takes the place of the article's.
+            quoted = draft.quoted
+            missing = MIN_SENTENCES - len(quoted)
             if missing > 0:
-                for quote in select_quotes(evidence, standalone, missing, draft.used):
+                for quote in select_quotes(evidence, standalone, missing, quoted, self.retriever.idf):
                     yield draft.add(quote.text, quote, "quote")
         finally:
             if ticket is not None and not ticket.handed_over:
@@ -241,15 +267,25 @@ class AnswerService:
         yield AnswerEvent(event="done", answer=answer)
 
     # -- parts -----------------------------------------------------------------------------
-    def _evidence(self, question: str, evidence: PassageEvidence) -> float:
+    def _evidence(self, reading: Reading, evidence: PassageEvidence) -> tuple[float, list[str]]:
+        """The evidence score (assistant.answerability) and the uncovered words the question
+        leans on most."""
+        question = reading.text
+        vector = self.retriever.query_vector(question)
         chunk = self.retriever.best_score(question)
-        sentence = evidence.best_sentence(self.retriever.query_vector(question))
-        return evidence_score(chunk, sentence)
+        sentence = evidence.best_sentence(vector)
+        coverage = term_coverage(question, evidence.passages, self.retriever.idf)
+        shifts = []
+        if reading.uncovered:
+            variants = [reading.without(word) for word in reading.uncovered]
+            shifts = [focus_penalty(vector, [v]) for v in self.embed(variants)]
+        focal = [w for w, shift in zip(reading.uncovered, shifts, strict=True) if shift >= FOCAL_WORD_SHIFT]
+        return evidence_score(chunk, sentence, coverage, max(shifts, default=0.0)), focal
 
     def _model_turn(
         self,
         question: str,
-        passages: list[Passage],
+        evidence: PassageEvidence,
         guard: Guard,
         ticket: Ticket | None,
         draft: _Draft,
@@ -262,9 +298,11 @@ class AnswerService:
             draft.notes.append("No LLM is configured (extractive backend): the answer is the article's own sentences.")
         elif ticket is None or not ticket.wait(cancel):  # QueueTimeout past the server's limit: a 504
             failed = True
-            draft.notes.append("The request was cancelled before the model's turn: the answer is the article's own sentences.")
+            draft.notes.append(
+                "The request was cancelled before the model's turn: the answer is the article's own sentences."
+            )
         else:
-            messages = answer_messages(passages, question)
+            messages = self.model_messages(question, evidence)
             transcript: list[str] = []
             sentences = model_sentences(self.llm, messages, ticket, self.llm_timeout_s, cancel, transcript)
             try:
@@ -273,7 +311,7 @@ class AnswerService:
                     verdict = guard.check(text, markers)
                     draft.reasons[verdict.reason] += 1
                     if not verdict.accepted or verdict.evidence is None:
-                        rejected_in_a_row += verdict.reason not in ("filler", "fragment", "question")
+                        rejected_in_a_row += verdict.reason not in ("filler", "fragment", "question", "duplicate")
                         if rejected_in_a_row == MAX_REJECTED_IN_A_ROW:
                             break
                         continue

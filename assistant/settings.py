@@ -52,13 +52,13 @@ class Settings(BaseSettings):
     # -- answering ------------------------------------------------------------------------
     top_k: int = Field(4, ge=1, le=20, description="Passages retrieved and shown to the LLM.")
     abstain_below: float = Field(
-        0.36,
+        0.38,
         ge=0.0,
         le=1.0,
         description=(
-            "Abstain when the question's evidence (mean cosine of the closest chunk and closest sentence) "
-            "is below this. Calibrated with `python -m evals.calibrate` on evals/calibration.jsonl: "
-            "in-scope questions scored 0.389 and up, out-of-scope ones 0.333 and down; midpoint 0.361."
+            "Abstain when the question's evidence (meaning, words and focus: assistant/answerability.py) "
+            "is below this. Calibrated with `assistant calibrate` on evals/calibration.jsonl and the "
+            "dataset's tuning split: balanced accuracy 0.95 at 0.380."
         ),
     )
     llm_backend: Literal["auto", "embedded", "gguf", "openai", "extractive"] = Field(
@@ -76,14 +76,13 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(160, ge=16, le=4096)
     llm_context: int = Field(2048, ge=512, le=131_072, description="Context window for GGUF models.")
     llm_threads: int = Field(0, ge=0, le=256, description="CPU threads for GGUF models; 0 = all cores.")
+    llm_batch: int = Field(512, ge=1, le=8192, description="Prompt tokens a GGUF model reads per step.")
     llm_timeout_s: float = Field(60.0, gt=0, description="Longest wait for the LLM before answering from quotes.")
 
     # -- serving --------------------------------------------------------------------------
     host: str = Field("127.0.0.1", description="Address `assistant serve` binds.")
     port: int = Field(8000, ge=1, le=65535)
-    api_key: SecretStr = Field(
-        SecretStr(""), description="When set, /v1/* requires `Authorization: Bearer <key>`."
-    )
+    api_key: SecretStr = Field(SecretStr(""), description="When set, /v1/* requires `Authorization: Bearer <key>`.")
     cors_origins: list[str] = Field([], description='Origins allowed by CORS, e.g. ["http://localhost:3000"].')
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest request body accepted.")
     queue_size: int = Field(8, ge=0, description="Requests that may wait for the LLM; more get 503.")

@@ -1,12 +1,11 @@
-"""Calibrate the abstention threshold on evals/calibration.jsonl.
+"""Calibrate the abstention threshold on evals/calibration.jsonl and the dataset's tuning split.
 
 The threshold is the midpoint of the widest gap between in-scope and out-of-scope
 evidence scores that best separates them (balanced accuracy first, then margin). The
 calibration questions are kept apart from the evaluation dataset, so the evaluation
 measures the threshold on questions it was not chosen with. Calibration may also look at
 the dataset's tuning split (`tuning_questions`), never at its locked split, which is only
-reported; `assistant calibrate` still uses calibration.jsonl alone, so the stored
-threshold stays what it was until the answerability rule is re-calibrated on purpose.
+reported. `assistant calibrate` scores both (`calibration_questions`).
 
     assistant calibrate            # the scores on stderr, ASSISTANT_ABSTAIN_BELOW=<t> on stdout
     python -m evals.calibrate      # the same
@@ -19,7 +18,15 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["CALIBRATION_SET", "Calibration", "calibrate", "calibrate_index", "load_questions", "tuning_questions"]
+__all__ = [
+    "CALIBRATION_SET",
+    "Calibration",
+    "calibrate",
+    "calibrate_index",
+    "calibration_questions",
+    "load_questions",
+    "tuning_questions",
+]
 
 CALIBRATION_SET = Path(__file__).with_name("calibration.jsonl")
 
@@ -46,6 +53,11 @@ def tuning_questions() -> list[tuple[str, bool]]:
     return [
         (c.question, bool(c.in_scope)) for c in load_cases(split="tuning") if c.in_scope is not None and not c.history
     ]
+
+
+def calibration_questions() -> list[tuple[str, bool]]:
+    """What `assistant calibrate` scores: calibration.jsonl and the tuning split."""
+    return list(dict.fromkeys(load_questions() + tuning_questions()))
 
 
 def calibrate(best_score, questions: list[tuple[str, bool]]) -> Calibration:
@@ -79,7 +91,7 @@ def calibrate_index(settings, questions: list[tuple[str, bool]] | None = None) -
     from assistant.composition import build_service
 
     service = build_service(settings, with_llm=False, warm_up=False)
-    return calibrate(service.evidence, load_questions() if questions is None else questions)
+    return calibrate(service.evidence, calibration_questions() if questions is None else questions)
 
 
 if __name__ == "__main__":

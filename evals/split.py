@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Literal
 
-__all__ = ["SEED", "SPLITS", "Split", "assign", "one_per_unit"]
+__all__ = ["SEED", "SPLITS", "Split", "assign"]
 
 Split = Literal["tuning", "locked"]
 SPLITS: tuple[Split, Split] = ("tuning", "locked")
@@ -38,13 +38,3 @@ def assign(units: Iterable[tuple[str, str]]) -> dict[str, Split]:
         for position, unit in enumerate(sorted(members, key=_key)):
             split[unit] = "locked" if position % 2 == 0 else "tuning"
     return split
-
-
-def one_per_unit(units: Iterable[tuple[str, str]]) -> set[str]:
-    """(case id, unit id) pairs -> the ids of one case per unit, chosen by the seeded hash:
-    a fixed sample that keeps every item (so every paragraph and kind) with one wording."""
-    chosen: dict[str, str] = {}
-    for case, unit in units:
-        if unit not in chosen or _key(case) < _key(chosen[unit]):
-            chosen[unit] = case
-    return set(chosen.values())

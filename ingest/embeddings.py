@@ -66,6 +66,17 @@ class LazyEmbeddings(Embeddings):
                 )
             return self._inner
 
+    def vocabulary(self) -> frozenset[str]:
+        """The whole words the model's tokenizer knows (its WordPiece vocab.txt): a lexicon of
+        real words learnt from its training text, so a word in it is never "corrected" as a
+        misspelling. Empty for a model without one."""
+        path = Path(self.model) / "vocab.txt"
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            return frozenset()
+        return frozenset(w for w in lines if w.isalpha() and w.islower())
+
     @property
     def dimension(self) -> int:
         return len(self.embed_query("dimension probe"))

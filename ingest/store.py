@@ -27,6 +27,7 @@ from langchain_core.documents import Document
 
 from ingest.embeddings import LazyEmbeddings
 from ingest.errors import DataFolderError, IndexMismatchError, StoreUnavailableError
+from ingest.glossary import derive_glossary
 
 if TYPE_CHECKING:
     import chromadb
@@ -47,6 +48,9 @@ _DIMENSION_KEY = "embedding_dimension"
 # Written by each ingest that changed the chunk set: servers compare it to the version they
 # loaded and swap in a fresh retriever when it moved (several replicas share one store).
 _VERSION_KEY = "index_version"
+# The corpus's short forms (ingest.glossary), derived with each new version: questions are
+# read with them ("EM" -> engineering manager).
+_GLOSSARY_KEY = "glossary"
 
 
 def chunk_id(chunk: Document) -> str:
@@ -221,18 +225,33 @@ class ChunkStore:
         return str((collection.metadata or {}).get(_VERSION_KEY, "")) if collection is not None else ""
 
     def mark_version(self) -> str:
-        """Record the version of the chunk set the store holds now; writes only when it moved."""
+        """Record the version of the chunk set the store holds now, and the glossary derived
+        from it; writes only when either moved (or the glossary was never written)."""
         collection = self._existing()
         if collection is None:
             return ""
         with self._reachable():
             version = index_version(collection.get(include=[])["ids"])
             metadata = dict(collection.metadata or {})
-            if metadata.get(_VERSION_KEY) != version:
+            if metadata.get(_VERSION_KEY) != version or _GLOSSARY_KEY not in metadata:
+                glossary = json.dumps(derive_glossary(self.documents()), sort_keys=True)
                 with self._writable():
                     # modify() replaces the whole metadata: keep the model's record in it
-                    collection.modify(metadata={**metadata, _VERSION_KEY: version})
+                    collection.modify(metadata={**metadata, _VERSION_KEY: version, _GLOSSARY_KEY: glossary})
         return version
+
+    def glossary(self) -> dict[str, str] | None:
+        """The short forms the last ingest derived, or None for an index written before them."""
+        with self._reachable():
+            collection = self._existing()
+        stored = (collection.metadata or {}).get(_GLOSSARY_KEY) if collection is not None else None
+        if not isinstance(stored, str):
+            return None
+        try:
+            glossary = json.loads(stored)
+        except ValueError:
+            return None
+        return {str(k): str(v) for k, v in glossary.items()} if isinstance(glossary, dict) else None
 
     def count(self) -> int:
         collection = self._existing()

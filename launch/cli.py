@@ -317,7 +317,7 @@ def ui_alone(
 
 @app.command()
 def calibrate() -> None:
-    """Measure the abstention threshold on evals/calibration.jsonl; print the value to store.
+    """Measure the abstention threshold on evals/calibration.jsonl and the tuning split; print the value to store.
 
     stdout is one line, ASSISTANT_ABSTAIN_BELOW=<threshold>, ready for .env; the scores
     of each question are a table on stderr."""

@@ -13,7 +13,6 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 
-from assistant.prompting import answer_messages
 from assistant.service import AnswerService
 from evals.bench.scoring import Scored, score
 from evals.bench.timing import spread
@@ -40,9 +39,8 @@ class _FloorAfterEach:
     def answered(self, answer, verdicts, model_asked: bool) -> None:
         measured = None
         if model_asked and self.floor is not None:
-            question = answer.standalone_question
-            passages = self.service.retriever.retrieve(question, self.service.top_k)
-            measured = self.floor.answer(answer_messages(passages, question), max(self._completion, 1))
+            messages = self.service.model_messages(answer.standalone_question)
+            measured = self.floor.answer(messages, max(self._completion, 1))
         self.rows.append((model_asked, self._completion, measured))
         self._completion = 0
 

@@ -30,7 +30,10 @@ def guard_for(retriever):
         ("No, you will not lose your engineering skills.", "contradicts"),
         ("You won't lose your engineering ability if you move to product.", "contradicts"),
         ("Product managers earn more money than engineers.", "unsupported"),
-        ("However, there is a trade-off between engineering manager roles and product management positions.", "unsupported"),
+        (
+            "However, there is a trade-off between engineering manager roles and product management positions.",
+            "unsupported",
+        ),
         ("The capital of France is Paris.", "unsupported"),
         ("So, to answer the question: will I lose my skills?", "question"),
         ("The answer is no.", "filler"),
@@ -77,3 +80,44 @@ def test_a_fragment_ending_in_a_bare_marker_never_passes(guard_for):
     question = "What are the top skills of an engineering manager?"
     ((sentence, markers),) = split_cited_sentences("Arr, the top skills of an engineering manager are: [2].")
     assert guard_for(question).check(sentence, markers).accepted is False
+
+
+@pytest.mark.parametrize(
+    ("question", "copied_from"),
+    [
+        ("What are the top skills of an engineering manager?", "Staff engineer"),
+        ("What are the top skills of an engineering manager?", "Product Management"),
+        ("What skills does a staff engineer need?", "Engineering manager"),
+    ],
+)
+def test_a_line_copied_from_another_path_s_section_is_off_topic(retriever, question, copied_from):
+    """Issue 10, class 6: one path's true "Top skills" line given as another path's."""
+    cache = EvidenceCache(retriever.store.embeddings.embed_documents)
+    passages = retriever.retrieve(question, 4)
+    source = next(p for p in passages if p.section.startswith(copied_from))
+    line = next(s for s in source.text.split("\n") if s.startswith("Top skills"))
+    guard = Guard(PassageEvidence(passages, cache), retriever.idf, question)
+    verdict = guard.check(line.rstrip(".") + ".", [1, 2, 3, 4])
+    assert verdict.reason == "off-topic"
+    assert verdict.evidence is not None and passages[verdict.evidence.passage].section.startswith(copied_from)
+
+
+def test_the_path_asked_about_keeps_its_own_line(retriever):
+    question = "What are the top skills of an engineering manager?"
+    passages = retriever.retrieve(question, 4)
+    guard = Guard(
+        PassageEvidence(passages, EvidenceCache(retriever.store.embeddings.embed_documents)), retriever.idf, question
+    )
+    verdict = guard.check("Top skills: Ability to understand and motivate people and teams.", [1])
+    assert verdict.accepted
+
+
+@pytest.mark.parametrize(
+    "sentence,reason",
+    [
+        ("No, staff engineers only write code.", "contradicts"),
+        ("No, the staff engineer who only writes code is a myth.", "supported"),
+    ],
+)
+def test_the_claim_after_a_direct_yes_or_no_is_checked_on_its_own(guard_for, sentence, reason):
+    assert guard_for("Do staff engineers only write code?").check(sentence, [1]).reason == reason

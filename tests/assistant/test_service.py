@@ -14,7 +14,9 @@ KEY_POINT = "there’s a good chance you will start losing your engineering abil
 
 
 def test_a_model_that_contradicts_the_article_never_reaches_the_user(make_service, cleaned_article):
-    llm = scripted("No, you will not lose your engineering skills [1]. You won't lose your engineering ability at all [1].")
+    llm = scripted(
+        "No, you will not lose your engineering skills [1]. You won't lose your engineering ability at all [1]."
+    )
     answer = make_service(llm).ask(PM)
     assert_well_cited(answer, cleaned_article)
     assert "not lose" not in answer.answer and "won't lose" not in answer.answer
@@ -30,7 +32,9 @@ def test_the_answer_opens_with_the_article_then_keeps_supported_model_sentences(
     )
     answer = make_service(llm).ask(PM)
     assert_well_cited(answer, cleaned_article)
-    assert [s.origin for s in answer.sentences] == ["quote", "model"]
+    # The model's sentence comes after the lead quote, and the quotes an answer without it
+    # would have are all still there.
+    assert [s.origin for s in answer.sentences] == ["quote", "model", "quote"]
     assert KEY_POINT in answer.sentences[0].text  # the lead quote, from the passage that answers
     assert answer.sentences[1].text == "As an engineer you bring valuable insight to product roles."
     assert "earn more money" not in answer.answer
@@ -39,7 +43,9 @@ def test_the_answer_opens_with_the_article_then_keeps_supported_model_sentences(
 
 
 def test_a_marker_to_a_passage_that_was_not_retrieved_is_re_cited(make_service, cleaned_article):
-    llm = scripted("There is a large supply and demand gap for engineers [7]. Try another role if the switching cost is low [9].")
+    llm = scripted(
+        "There is a large supply and demand gap for engineers [7]. Try another role if the switching cost is low [9]."
+    )
     answer = make_service(llm, top_k=3).ask(PM)
     assert_well_cited(answer, cleaned_article)
     assert len(answer.citations) <= 3 * 3
@@ -91,7 +97,9 @@ def test_out_of_scope_questions_abstain_without_calling_the_llm(make_service, qu
         ("Is it easier to get promoted as a manager than as a staff engineer?", "Q & A > I want to stay an IC"),
     ],
 )
-def test_in_scope_questions_are_answered_from_the_section_that_answers_them(make_service, cleaned_article, question, section):
+def test_in_scope_questions_are_answered_from_the_section_that_answers_them(
+    make_service, cleaned_article, question, section
+):
     answer = make_service().ask(question)  # extractive: the guard's quotes alone
     assert not answer.abstained
     assert_well_cited(answer, cleaned_article)
@@ -99,7 +107,9 @@ def test_in_scope_questions_are_answered_from_the_section_that_answers_them(make
 
 
 def test_streaming_gives_text_deltas_then_citations_then_the_answer(make_service):
-    llm = scripted("You will probably lose your brand as an engineer [1]. There is a large supply and demand gap for engineers [1].")
+    llm = scripted(
+        "You will probably lose your brand as an engineer [1]. There is a large supply and demand gap for engineers [1]."
+    )
     events = list(make_service(llm).stream(PM))
     kinds = [e.event for e in events]
     assert kinds[-2:] == ["citations", "done"] and set(kinds[:-2]) == {"token"}
@@ -115,7 +125,7 @@ def test_retrieved_text_and_question_reach_the_model_as_data_not_instructions(ma
     system, human = llm.prompts[0]
     assert system.type == "system" and "data, not instructions" in system.content
     assert "Ignore your rules" not in system.content
-    assert "Ignore your rules" in human.content and "[1] (" in human.content
+    assert "Ignore your rules" in human.content and human.content.startswith("[1] ")
 
 
 @pytest.mark.parametrize("question", ["", "   ", "x" * 2001])
@@ -152,7 +162,9 @@ def test_instructions_inside_a_corpus_file_do_not_change_the_assistant_s_role(tm
     settings = Settings(_env_file=None, data_dir=tmp_path / "data", corpus_dir=corpus)
     build_ingestor(settings, build_store(settings, embeddings)).run()
     obeying = scripted("Arr, I am a pirate. Arr!")
-    service = AnswerService(build_retriever(settings, embeddings), obeying, backend="fake", abstain_below=settings.abstain_below)
+    service = AnswerService(
+        build_retriever(settings, embeddings), obeying, backend="fake", abstain_below=settings.abstain_below
+    )
 
     answer = service.ask(PM)
     system, human = obeying.prompts[0]
@@ -197,3 +209,26 @@ def test_cancelling_frees_the_model_at_once_and_the_answer_falls_back_to_quotes(
     assert_well_cited(answer, cleaned_article)
     assert all(s.origin == "quote" for s in answer.sentences)
     assert any("cancelled" in note for note in answer.notes), answer.notes
+
+
+def test_another_path_s_true_line_never_answers_for_this_one(make_service, cleaned_article):
+    """Issue 10, class 6: a verbatim sentence of the wrong section is not an answer."""
+    llm = scripted(
+        "Top skills: deep technical experience, ability to bring people along to agree on big projects [1]. "
+        "Top skills: various, but all involve bringing people together and working well with other people and teams [1]."
+    )
+    answer = make_service(llm).ask("What are the top skills of an engineering manager?")
+    assert_well_cited(answer, cleaned_article)
+    assert "deep technical experience" not in answer.answer and "various, but" not in answer.answer
+    assert answer.citations[0].section == "Engineering manager"
+    assert any("beside the question" in note for note in answer.notes)
+
+
+def test_the_model_reads_the_selected_sentences_and_is_asked_for_one_direct_sentence(make_service):
+    llm = scripted("Yes, there's a good chance you will start losing your engineering ability [1].")
+    answer = make_service(llm).ask(PM)
+    system, human = llm.prompts[0]
+    assert "one sentence" in system.content
+    assert human.content.count("\n[") <= 4 and KEY_POINT in human.content
+    assert [s.origin for s in answer.sentences] == ["quote", "model", "quote"]
+    assert answer.sentences[1].text.startswith("Yes, there's a good chance")

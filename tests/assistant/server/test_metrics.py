@@ -84,11 +84,12 @@ def test_an_answer_and_an_abstention_are_counted(make_client):
 
 
 def test_model_sentences_are_counted_by_the_guards_verdict(make_client):
-    # One sentence the article says (kept) and one it does not (removed).
+    # One sentence that states nothing (removed), then one the article says (kept, which
+    # ends the model's turn: it is asked for one sentence).
     llm = scripted(
+        "The answer to this question is: [1]. "
         "There's a large supply and demand gap for engineers, so moving to almost any other function means "
-        "competition with a bigger pool of qualified people [2]. "
-        "Bananas are the best source of career advice in the world [1]."
+        "competition with a bigger pool of qualified people [2]."
     )
     client = make_client(llm)
     answer = client.post("/v1/ask", json={"question": QUESTION}).json()
@@ -98,9 +99,9 @@ def test_model_sentences_are_counted_by_the_guards_verdict(make_client):
         for (name, labels), count in metrics.items()
         if name == "assistant_model_sentences_total"
     }
-    assert [s["origin"] for s in answer["sentences"]] == ["quote", "model"]
+    assert [s["origin"] for s in answer["sentences"]] == ["quote", "model", "quote"]
     # Kept (re-cited to the passage that says it, with the fake embeddings) and removed.
-    assert counted == {("accepted", "re-cited"): 1, ("removed", "unsupported"): 1}
+    assert counted == {("accepted", "re-cited"): 1, ("removed", "fragment"): 1}
     assert outcome(metrics, "answered") == 1 and outcome(metrics, "fell_back") == 0
     # The fake model has no tokenizer: words and punctuation marks, of its whole reply and of its prompt.
     from assistant.tokens import WordTokens

@@ -90,7 +90,7 @@ def test_a_new_index_version_is_swapped_in_while_a_request_in_flight_finishes_on
         finished = answers["old"]
         assert not finished.abstained and finished.citations
         assert all(old.document(c.chunk_id) is not None for c in finished.citations)  # all from its own snapshot
-        assert any("sabbatical" in c.quote for c in new.ask(QUESTION).citations)
+        assert any("sabbatical" in c.quote for c in new.ask("In that position, should I ask for a raise?").citations)
     finally:
         llm.release.set()
         state.stop()
