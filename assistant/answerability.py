@@ -24,9 +24,18 @@ from collections.abc import Callable, Iterable
 
 from assistant.answer import Answer
 from assistant.retrieval import Passage
-from assistant.terms import terms
+from assistant.similarity import dot
+from assistant.terms import idf_share, terms
 
-__all__ = ["COVERAGE_WEIGHT", "FOCUS_WEIGHT", "abstention", "evidence_score", "focus_penalty", "term_coverage"]
+__all__ = [
+    "COVERAGE_WEIGHT",
+    "FOCUS_WEIGHT",
+    "abstention",
+    "evidence_score",
+    "focus_penalty",
+    "meaning_shifts",
+    "term_coverage",
+]
 
 COVERAGE_WEIGHT = 0.3
 FOCUS_WEIGHT = 2.0
@@ -34,22 +43,18 @@ FOCUS_WEIGHT = 2.0
 
 def term_coverage(question: str, passages: Iterable[Passage], idf: Callable[[str], float]) -> float:
     """The largest idf-weighted share of the question's terms that one passage holds."""
-    wanted = list(dict.fromkeys(terms(question)))
-    total = sum(idf(t) for t in wanted)
-    if not total:
-        return 0.0
-    best = 0.0
-    for passage in passages:
-        held = set(terms(f"{passage.section} {passage.text}"))
-        best = max(best, sum(idf(t) for t in wanted if t in held) / total)
-    return best
+    wanted = terms(question)
+    return max((idf_share(wanted, set(terms(f"{p.section} {p.text}")), idf) for p in passages), default=0.0)
+
+
+def meaning_shifts(question_vector: list[float], without_each_word: list[list[float]]) -> list[float]:
+    """How far the question's meaning moves with each uncovered word dropped (normalised vectors)."""
+    return [1.0 - dot(question_vector, v) for v in without_each_word]
 
 
 def focus_penalty(question_vector: list[float], without_each_word: list[list[float]]) -> float:
-    """The largest change in meaning from dropping one uncovered word (vectors normalised)."""
-    return max(
-        (1.0 - sum(a * b for a, b in zip(question_vector, v, strict=True)) for v in without_each_word), default=0.0
-    )
+    """The largest change in meaning from dropping one uncovered word."""
+    return max(meaning_shifts(question_vector, without_each_word), default=0.0)
 
 
 def evidence_score(closest_chunk: float, closest_sentence: float, coverage: float = 0.0, focus: float = 0.0) -> float:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from assistant.evidence import Evidence, PassageEvidence, Vector
 from assistant.similarity import dot as _dot
-from assistant.terms import negation_count, terms, words
+from assistant.terms import idf_share, negation_count, terms, words
 
 __all__ = ["Guard", "Verdict"]
 
@@ -77,9 +77,8 @@ def _flips(claim: str, evidence: str) -> bool:
 @dataclass(frozen=True)
 class Verdict:
     accepted: bool
-    reason: (
-        str  # supported | re-cited | unsupported | off-topic | contradicts | filler | fragment | question | duplicate
-    )
+    # supported | re-cited | unsupported | off-topic | contradicts | filler | fragment | question | duplicate
+    reason: str
     evidence: Evidence | None = None
     similarity: float = 0.0
 
@@ -95,19 +94,16 @@ class Guard:
         top = max((p.score for p in self.passages), default=0.0)
         self.relevant = [i for i, p in enumerate(self.passages) if p.score >= top - RELEVANCE_MARGIN]
         if question and self.relevant:
-            named = {i: self._share(set(terms(question)), set(terms(self.passages[i].section))) for i in self.relevant}
+            wanted = terms(question)
+            named = {i: idf_share(wanted, set(terms(self.passages[i].section)), idf) for i in self.relevant}
             best = max(named.values())
             self.relevant = [i for i in self.relevant if named[i] >= best - HEADING_MARGIN]
         self._accepted: list[Vector] = []
 
-    def _share(self, content: set[str], held: set[str]) -> float:
-        total = sum(self.idf(w) for w in content)
-        return sum(self.idf(w) for w in content & held) / total if total else 0.0
-
     def _word_share(self, content: set[str], evidence: Evidence) -> float:
         """How much of the sentence's content the evidence holds, rare words weighing more:
         "engineer" is in every chunk of this corpus and proves little, "money" in none."""
-        return self._share(content, set(terms(evidence.text)))
+        return idf_share(content, set(terms(evidence.text)), self.idf)
 
     def _ranked(self, vector: Vector, indexes: list[int]) -> list[tuple[float, Evidence]]:
         """The evidence of these passages, most similar first."""

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from assistant.evidence import Evidence, PassageEvidence
+from assistant.evidence import Evidence, PassageEvidence, Vector
 from assistant.similarity import dot
-from assistant.terms import terms, words
+from assistant.terms import idf_share, terms, words
 
 __all__ = ["MIN_QUOTE_WORDS", "select_quotes"]
 
@@ -35,21 +35,19 @@ PASSAGE_WEIGHT = 0.5
 _REASON_WORDS = {"why"}
 
 
-def _coverage(wanted: list[str], held: set[str], idf: Callable[[str], float]) -> float:
-    total = sum(idf(t) for t in wanted)
-    return sum(idf(t) for t in wanted if t in held) / total if total else 0.0
-
-
 def select_quotes(
     evidence: PassageEvidence,
     question: str,
     count: int,
     exclude: list[Evidence],
     idf: Callable[[str], float] = lambda _term: 1.0,
+    question_vector: Vector | None = None,
 ) -> list[Evidence]:
-    """Up to ``count`` quotable sentences, none overlapping ``exclude``, best first."""
-    question_vector = evidence.embed_many([question])[0]
-    wanted = list(dict.fromkeys(terms(question)))
+    """Up to ``count`` quotable sentences, none overlapping ``exclude``, best first.
+    ``question_vector``: the question's vector when the caller has it (the retriever's cache)."""
+    if question_vector is None:
+        question_vector = evidence.embed_many([question])[0]
+    wanted = terms(question)
     asks_why = bool(_REASON_WORDS & set(words(question)))
     passages = evidence.passages
     ranked: list[tuple[float, Evidence]] = []
@@ -61,6 +59,7 @@ def select_quotes(
             if not candidate.label and not candidate.text.rstrip().endswith("?")
         ]
         singles = [c for c, _ in body if c.single]
+        order_of = {c.start: order for order, c in enumerate(singles)}
         # A "why" takes each claim with the sentence after it (its pair); otherwise sentences.
         paired = {c.start for c, _ in body if not c.single}
         if asks_why:
@@ -70,10 +69,10 @@ def select_quotes(
         for candidate, vector in body:
             if len(candidate.text.split()) < MIN_QUOTE_WORDS:
                 continue
-            order = next((i for i, c in enumerate(singles) if c.start == candidate.start), len(singles))
+            order = order_of.get(candidate.start, len(singles))
             score = (
                 dot(question_vector, vector)
-                + COVERAGE_WEIGHT * _coverage(wanted, heading | set(terms(candidate.text)), idf)
+                + COVERAGE_WEIGHT * idf_share(wanted, heading | set(terms(candidate.text)), idf)
                 + PASSAGE_WEIGHT * passage.score
                 + POSITION_BONUS * (len(singles) - order) / max(len(singles), 1)
             )

@@ -23,7 +23,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
 from assistant.answer import Answer, AnswerEvent, AnswerSentence, Timings
-from assistant.answerability import abstention, evidence_score, focus_penalty, term_coverage
+from assistant.answerability import abstention, evidence_score, meaning_shifts, term_coverage
 from assistant.citations import CitationList, render_sentence
 from assistant.errors import Busy
 from assistant.evidence import Evidence, EvidenceCache, PassageEvidence
@@ -181,7 +181,9 @@ class AnswerService:
         ranks highest, and the question (the benchmark's floor reads the same)."""
         if evidence is None:
             evidence = PassageEvidence(self.retriever.retrieve(question, self.top_k), self.evidence_cache)
-        selected = select_quotes(evidence, question, PROMPT_SENTENCES, [], self.retriever.idf)
+        selected = select_quotes(
+            evidence, question, PROMPT_SENTENCES, [], self.retriever.idf, self.retriever.query_vector(question)
+        )
         return sentence_messages(selected, question)
 
     # -- the answer path -----------------------------------------------------------------
@@ -245,7 +247,9 @@ class AnswerService:
             # The answer opens with the article's own most relevant sentence: it is there in
             # milliseconds, while a local model needs seconds to read the passages, and it
             # ties the answer to the passage closest to the question whatever the model says.
-            for lead in select_quotes(evidence, standalone, 1, [], self.retriever.idf):
+            for lead in select_quotes(
+                evidence, standalone, 1, [], self.retriever.idf, self.retriever.query_vector(standalone)
+            ):
                 guard.claim(lead)
                 yield draft.add(lead.text, lead, "quote")
             yield from self._model_turn(standalone, evidence, guard, ticket, draft, cancel)
@@ -254,7 +258,9 @@ class AnswerService:
             quoted = draft.quoted
             missing = MIN_SENTENCES - len(quoted)
             if missing > 0:
-                for quote in select_quotes(evidence, standalone, missing, quoted, self.retriever.idf):
+                for quote in select_quotes(
+                    evidence, standalone, missing, quoted, self.retriever.idf, self.retriever.query_vector(standalone)
+                ):
                     yield draft.add(quote.text, quote, "quote")
         finally:
             if ticket is not None and not ticket.handed_over:
@@ -275,10 +281,8 @@ class AnswerService:
         chunk = self.retriever.best_score(question)
         sentence = evidence.best_sentence(vector)
         coverage = term_coverage(question, evidence.passages, self.retriever.idf)
-        shifts = []
-        if reading.uncovered:
-            variants = [reading.without(word) for word in reading.uncovered]
-            shifts = [focus_penalty(vector, [v]) for v in self.embed(variants)]
+        variants = [reading.without(word) for word in reading.uncovered]
+        shifts = meaning_shifts(vector, self.embed(variants)) if variants else []
         focal = [w for w, shift in zip(reading.uncovered, shifts, strict=True) if shift >= FOCAL_WORD_SHIFT]
         return evidence_score(chunk, sentence, coverage, max(shifts, default=0.0)), focal
 

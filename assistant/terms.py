@@ -8,8 +8,9 @@ and a crude stemmer.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 
-__all__ = ["NEGATIONS", "STOPWORDS", "negation_count", "stem", "terms", "words"]
+__all__ = ["NEGATIONS", "STOPWORDS", "idf_share", "negation_count", "stem", "terms", "words"]
 
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 
@@ -56,3 +57,11 @@ def terms(text: str) -> list[str]:
 def negation_count(text: str) -> int:
     tokens = words(text)
     return sum(1 for w in tokens if w in NEGATIONS or w.endswith("n't"))
+
+
+def idf_share(wanted: Iterable[str], held: set[str], idf: Callable[[str], float]) -> float:
+    """The share of ``wanted`` terms that ``held`` holds, rare terms weighing more: what the
+    abstention rule, quote ranking and the guard all mean by "covers the words"."""
+    wanted = set(wanted)
+    total = sum(idf(t) for t in wanted)
+    return sum(idf(t) for t in wanted & held) / total if total else 0.0

@@ -2,10 +2,9 @@
 
 The threshold is the midpoint of the widest gap between in-scope and out-of-scope
 evidence scores that best separates them (balanced accuracy first, then margin). The
-calibration questions are kept apart from the evaluation dataset, so the evaluation
-measures the threshold on questions it was not chosen with. Calibration may also look at
-the dataset's tuning split (`tuning_questions`), never at its locked split, which is only
-reported. `assistant calibrate` scores both (`calibration_questions`).
+calibration questions (evals/calibration.jsonl and the dataset's tuning split,
+`calibration_questions`) never include the locked split, so the evaluation measures the
+threshold on questions it was not chosen with.
 
     assistant calibrate            # the scores on stderr, ASSISTANT_ABSTAIN_BELOW=<t> on stdout
     python -m evals.calibrate      # the same
