@@ -62,18 +62,25 @@ class EvidenceCache:
         self._lock = threading.Lock()
 
     def get(self, passage: Passage) -> list[tuple[Evidence, Vector]]:
+        return self.fill([passage])[0]
+
+    def fill(self, passages: list[Passage]) -> list[list[tuple[Evidence, Vector]]]:
+        """The candidates of each passage with their vectors; those not cached are embedded
+        together, in one call (full batches for the model, not one small one per passage)."""
         with self._lock:
-            if passage.chunk_id in self._cache:
-                self._cache.move_to_end(passage.chunk_id)
-                return self._cache[passage.chunk_id]
-        candidates = _candidates(passage)
-        vectors = self.embed_many([c.text for c in candidates]) if candidates else []
-        pairs = list(zip(candidates, vectors, strict=True))
-        with self._lock:
-            self._cache[passage.chunk_id] = pairs
-            while len(self._cache) > self._size:
-                self._cache.popitem(last=False)
-        return pairs
+            known = {p.chunk_id: self._cache[p.chunk_id] for p in passages if p.chunk_id in self._cache}
+            for chunk in known:
+                self._cache.move_to_end(chunk)
+        missing = {p.chunk_id: _candidates(p) for p in passages if p.chunk_id not in known}
+        texts = [c.text for candidates in missing.values() for c in candidates]
+        vectors = iter(self.embed_many(texts) if texts else [])
+        fresh = {chunk: [(c, next(vectors)) for c in candidates] for chunk, candidates in missing.items()}
+        if fresh:
+            with self._lock:
+                self._cache.update(fresh)
+                while len(self._cache) > self._size:
+                    self._cache.popitem(last=False)
+        return [known[p.chunk_id] if p.chunk_id in known else fresh[p.chunk_id] for p in passages]
 
 
 class PassageEvidence:
@@ -83,8 +90,8 @@ class PassageEvidence:
         self.passages = passages
         self.embed_many = cache.embed_many
         self.by_passage: list[list[tuple[Evidence, Vector]]] = [
-            [(Evidence(i, e.text, e.start, e.end, e.single, e.label), v) for e, v in cache.get(p)]
-            for i, p in enumerate(passages)
+            [(Evidence(i, e.text, e.start, e.end, e.single, e.label), v) for e, v in pairs]
+            for i, pairs in enumerate(cache.fill(passages))
         ]
 
     def best_sentence(self, vector: Vector) -> float:

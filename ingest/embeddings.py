@@ -83,11 +83,16 @@ class LazyEmbeddings(Embeddings):
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         model = self._load()
-        vectors: list[list[float]] = []
+        vectors: list[list[float]] = [[] for _ in texts]
         # Batch here rather than only inside sentence-transformers, so progress can be shown.
-        for begin in range(0, len(texts), self.batch_size):
-            batch = list(texts[begin : begin + self.batch_size])
-            vectors += model.embed_documents(batch)
+        # Texts of like length go together, as sentence-transformers does within one call: a
+        # batch is padded to its longest text, and batches cut in reading order made the
+        # model do about a quarter more work.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for begin in range(0, len(order), self.batch_size):
+            batch = order[begin : begin + self.batch_size]
+            for i, vector in zip(batch, model.embed_documents([texts[i] for i in batch]), strict=True):
+                vectors[i] = vector
             if self.on_batch is not None:
                 self.on_batch(len(batch))
         return vectors

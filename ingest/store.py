@@ -292,8 +292,18 @@ class ChunkStore:
         return sorted(docs, key=lambda d: (d.metadata.get("source", ""), d.metadata.get("ordinal", 0)))
 
     def _ids_of(self, source: str) -> set[str]:
+        return self._ids_by_source([source]).get(source, set())
+
+    def _ids_by_source(self, sources: list[str]) -> dict[str, set[str]]:
+        """The stored chunk ids of each of ``sources``, read in one call."""
         collection = self._existing()
-        return set(collection.get(where={"source": source}, include=[])["ids"]) if collection is not None else set()
+        if collection is None or not sources:
+            return {}
+        result = collection.get(where={"source": {"$in": sources}}, include=["metadatas"])
+        found: dict[str, set[str]] = {}
+        for i, meta in zip(result["ids"], result["metadatas"] or [], strict=True):
+            found.setdefault(str((meta or {}).get("source", "")), set()).add(i)
+        return found
 
     # -- writing -------------------------------------------------------------------------
     @contextmanager
@@ -310,23 +320,38 @@ class ChunkStore:
             raise data_folder_error(Path(self.location), error) from None
 
     def sync_source(self, source: str, chunks: list[Document]) -> SourceSync:
-        """Bring one source's chunks in the store to exactly ``chunks``.
+        """Bring one source's chunks in the store to exactly ``chunks``."""
+        return self.sync_sources({source: chunks})[source]
 
-        New chunks are added before old ones are deleted, so a reader never finds the
-        source empty; a run killed in between leaves extra chunks that the next run of
-        any host deletes, since the store itself is the record.
+    def sync_sources(self, wanted_by_source: dict[str, list[Document]]) -> dict[str, SourceSync]:
+        """Bring each source's chunks in the store to exactly its list, for several sources at
+        once: one read of what they hold, one embedding pass over all their new chunks (full
+        batches for the model, where one small file alone would make a small one) and one add.
+
+        New chunks are added before old ones are deleted, so a reader never finds a source
+        empty; a run killed in between leaves extra chunks that the next run of any host
+        deletes, since the store itself is the record.
         """
-        wanted = {chunk_id(chunk): chunk for chunk in chunks}
-        stored = self._ids_of(source)
-        new = [i for i in wanted if i not in stored]
-        gone = sorted(stored - set(wanted))
+        stored = self._ids_by_source(list(wanted_by_source))
+        synced: dict[str, SourceSync] = {}
+        new: dict[str, Document] = {}
+        gone: list[str] = []
+        for source, chunks in wanted_by_source.items():
+            wanted = {chunk_id(chunk): chunk for chunk in chunks}
+            held = stored.get(source, set())
+            fresh = {i: c for i, c in wanted.items() if i not in held and i not in new}
+            new.update(fresh)
+            gone += sorted(held - set(wanted))
+            synced[source] = SourceSync(
+                added=len(fresh), removed=len(held - set(wanted)), unchanged=len(wanted) - len(fresh)
+            )
         with self._writable():
             if new:
-                documents = [Document(id=i, page_content=wanted[i].page_content, metadata=wanted[i].metadata) for i in new]
-                self.vectorstore.add_documents(documents, ids=new)
+                documents = [Document(id=i, page_content=c.page_content, metadata=c.metadata) for i, c in new.items()]
+                self.vectorstore.add_documents(documents, ids=list(new))
             if gone:
                 self.vectorstore.delete(ids=gone)
-        return SourceSync(added=len(new), removed=len(gone), unchanged=len(wanted) - len(new))
+        return synced
 
     def remove_source(self, source: str) -> int:
         """Delete every chunk of a source (a file removed from the corpus)."""

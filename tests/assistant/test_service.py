@@ -232,3 +232,25 @@ def test_the_model_reads_the_selected_sentences_and_is_asked_for_one_direct_sent
     assert human.content.count("\n[") <= 4 and KEY_POINT in human.content
     assert [s.origin for s in answer.sentences] == ["quote", "model", "quote"]
     assert answer.sentences[1].text.startswith("Yes, there's a good chance")
+
+
+def test_warm_up_embeds_a_bounded_share_of_the_corpus_in_one_pass(make_service):
+    """Start-up must not grow with the corpus: only the first chunks' sentences are embedded
+    ahead (one pass), the rest when a question first needs them."""
+    from assistant.evidence import EvidenceCache
+
+    service = make_service()
+    calls: list[list[str]] = []
+
+    def embed(texts: list[str]) -> list[list[float]]:
+        calls.append(texts)
+        return service.embed(texts)
+
+    service.evidence_cache = EvidenceCache(embed)
+    service.warm_up(max_chunks=3)
+    first_three = {p.chunk_id for p in service.retriever.passages()[:3]}
+    assert len(calls) == 1
+    assert all(any(t in p.text for p in service.retriever.passages()[:3]) for t in calls[0])
+    answer = service.ask(PM)
+    assert {c.chunk_id for c in answer.citations} - first_three  # the test needs a cold passage
+    assert len(calls) == 2

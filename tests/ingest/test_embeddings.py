@@ -47,3 +47,17 @@ def test_vectors_are_normalised_and_batches_reported(embeddings):
     assert seen == [2, 1]
     assert len(vectors[0]) == 384
     assert abs(sum(v * v for v in vectors[0]) - 1.0) < 1e-4
+
+
+def test_texts_batched_by_length_come_back_in_the_order_given(embeddings):
+    """Batches are cut from the texts sorted by length (less padding): each vector must still
+    be its own text's."""
+    texts = ["a much longer text about leading engineering teams and projects", "short", "a middling text here"]
+    embeddings.batch_size = 2
+    try:
+        together = embeddings.embed_documents(texts)
+    finally:
+        embeddings.batch_size = 32
+    for text, vector in zip(texts, together, strict=True):
+        alone = embeddings.embed_documents([text])[0]
+        assert sum(a * b for a, b in zip(vector, alone, strict=True)) > 0.9999

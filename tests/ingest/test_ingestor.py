@@ -209,3 +209,28 @@ def test_each_file_is_reported_as_it_starts_and_finishes(tmp_path, corpus, embed
         ("started", ARTICLE_SOURCE, 11),
         ("finished", ARTICLE_SOURCE, "added", 11),
     ]
+
+
+@pytest.mark.parametrize("group_chunks, calls", [(256, 1), (1, 2)])
+def test_small_files_are_embedded_together_in_groups(tmp_path, corpus, embeddings, monkeypatch, group_chunks, calls):
+    """Many small files fill the model's batches together (one embedding pass per group),
+    and each file is still reported, and stored, as its own."""
+    shutil.copy(DATA / "interview-prep.md", corpus)
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus)
+    ingestor = Ingestor(build_store(settings, embeddings), corpus, tmp_path / "data" / "cleaned", 1000, 200, group_chunks=group_chunks)
+    passes: list[int] = []
+    embed = embeddings.embed_documents
+
+    def counted(texts: list[str]) -> list[list[float]]:
+        passes.append(len(texts))
+        return embed(texts)
+
+    monkeypatch.setattr(embeddings, "embed_documents", counted)
+    progress = RecordingProgress()
+    report = ingestor.run(progress=progress)
+    assert len(passes) == calls and sum(passes) == report.total("chunks")
+    assert sorted((f.source, f.status, f.added) for f in report.files) == sorted(
+        (source, "added", count) for source, count in ingestor.store.sources().items()
+    )
+    assert [e[0] for e in progress.events].count("finished") == 2
+    assert ingestor.run().writes == 0
