@@ -9,9 +9,10 @@ flagged as labels: they show what a passage is about but state nothing to cite.
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from assistant.retrieval import Passage
@@ -52,6 +53,26 @@ def _candidates(passage: Passage) -> list[Evidence]:
     return found
 
 
+def _with_vectors(candidates: list[Evidence], vectors: Iterator[Vector]) -> list[tuple[Evidence, Vector]]:
+    """Each single sentence with the next of ``vectors``; each pair of adjacent sentences with
+    the length-weighted sum of its two sentences' vectors, scaled to length 1.
+
+    A pair is not embedded on its own: its text is the two sentences', so embedding it too
+    doubled the model's work on every cold passage (the wait for an answer's first text),
+    and MiniLM's mean-pooled vector of two sentences lies close to the weighted mean of
+    theirs."""
+    singles = {c.start: (c, next(vectors)) for c in candidates if c.single}
+    found = list(singles.values())
+    by_end = {c.end: (c, v) for c, v in singles.values()}
+    for pair in (c for c in candidates if not c.single):
+        (first, a), (second, b) = singles[pair.start], by_end[pair.end]
+        wa, wb = len(first.text), len(second.text)
+        summed = [wa * x + wb * y for x, y in zip(a, b, strict=True)]
+        norm = math.sqrt(sum(x * x for x in summed)) or 1.0
+        found.append((pair, [x / norm for x in summed]))
+    return found
+
+
 class EvidenceCache:
     """Sentence vectors per chunk, kept across questions: the same chunks come back often."""
 
@@ -72,9 +93,9 @@ class EvidenceCache:
             for chunk in known:
                 self._cache.move_to_end(chunk)
         missing = {p.chunk_id: _candidates(p) for p in passages if p.chunk_id not in known}
-        texts = [c.text for candidates in missing.values() for c in candidates]
+        texts = [c.text for candidates in missing.values() for c in candidates if c.single]
         vectors = iter(self.embed_many(texts) if texts else [])
-        fresh = {chunk: [(c, next(vectors)) for c in candidates] for chunk, candidates in missing.items()}
+        fresh = {chunk: _with_vectors(candidates, vectors) for chunk, candidates in missing.items()}
         if fresh:
             with self._lock:
                 self._cache.update(fresh)

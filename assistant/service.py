@@ -167,9 +167,9 @@ class AnswerService:
         """Load the embedding model and fill the caches, so the first question is not the slow one.
 
         Only the first ``max_chunks`` chunks' sentences are embedded ahead: a small corpus is
-        then wholly warm, and a large one starts in seconds (all 500 it used to warm cost 26 s
-        of start-up at 1,000 chunks) while a question on a cold passage pays about 30 ms per
-        passage once."""
+        then wholly warm, and a large one starts in seconds (the 500 chunks it used to warm
+        cost 26 s of start-up at 1,000 chunks), while a question whose passages are cold pays
+        for their sentences once (about a tenth of a second for four passages)."""
         self.retriever.retrieve("warm up", 1)
         self.retriever.best_score("warm up")
         self.evidence_cache.fill(self.retriever.passages()[:max_chunks])

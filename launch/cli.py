@@ -212,8 +212,10 @@ def serve(
 
     from assistant.server.exposure import exposure_warning
     from assistant.server.logs import setup_logging
+    from launch.memory import bound_allocator
     from launch.web import create_web_app
 
+    bound_allocator()  # before any thread: a long-running server must give back what it frees
     settings = load_settings()
     host = host or settings.host
     port = port or settings.port
@@ -298,8 +300,10 @@ def ui_alone(
     from assistant.composition import build_service
     from assistant.errors import SetupError
     from assistant.server.exposure import exposure_warning
+    from launch.memory import bound_allocator
     from launch.standalone_ui import launch_ui
 
+    bound_allocator()  # a long-running server, like `serve`
     settings = load_settings()
     key = settings.api_key.get_secret_value()
     warning = exposure_warning(host, bool(key))

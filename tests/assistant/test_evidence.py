@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.evidence import EvidenceCache, PassageEvidence
 from assistant.retrieval import Passage
 from tests.fakes import HashingEmbeddings
@@ -43,12 +45,23 @@ def test_uncached_passages_are_embedded_together_in_one_call():
     assert filled[1][0][0].start == 100  # offsets are absolute
 
 
+def test_only_single_sentences_are_embedded_and_a_pair_is_their_weighted_mean():
+    embed = CountingEmbed()
+    (pairs,) = EvidenceCache(embed).fill(PASSAGES[:1])
+    assert embed.calls == [["Staff engineers go deep.", "They set the technical direction."]]
+    (first, a), (second, b), (pair, both) = pairs
+    assert not pair.single and pair.text == PASSAGES[0].text
+    summed = [len(first.text) * x + len(second.text) * y for x, y in zip(a, b, strict=True)]
+    norm = sum(x * x for x in summed) ** 0.5
+    assert both == pytest.approx([x / norm for x in summed])
+
+
 def test_cached_passages_are_not_embedded_again():
     embed = CountingEmbed()
     cache = EvidenceCache(embed)
     cache.fill(PASSAGES[:1])
     evidence = PassageEvidence(PASSAGES, cache)
-    assert len(embed.calls) == 2 and PASSAGES[0].text not in embed.calls[1]
+    assert len(embed.calls) == 2 and "Staff engineers go deep." not in embed.calls[1]
     assert [e.passage for pairs in evidence.by_passage for e, _ in pairs] == [0, 0, 0, 1, 1, 1]
     cache.fill(PASSAGES)
     assert len(embed.calls) == 2
