@@ -251,9 +251,8 @@ class AnswerService:
             # The answer opens with the article's own most relevant sentence: it is there in
             # milliseconds, while a local model needs seconds to read the passages, and it
             # ties the answer to the passage closest to the question whatever the model says.
-            for lead in select_quotes(
-                evidence, standalone, 1, [], self.retriever.idf, self.retriever.query_vector(standalone)
-            ):
+            question_vector = self.retriever.query_vector(standalone)
+            for lead in select_quotes(evidence, standalone, 1, [], self.retriever.idf, question_vector):
                 guard.claim(lead)
                 yield draft.add(lead.text, lead, "quote")
             yield from self._model_turn(standalone, evidence, guard, ticket, draft, cancel)
@@ -262,9 +261,7 @@ class AnswerService:
             quoted = draft.quoted
             missing = MIN_SENTENCES - len(quoted)
             if missing > 0:
-                for quote in select_quotes(
-                    evidence, standalone, missing, quoted, self.retriever.idf, self.retriever.query_vector(standalone)
-                ):
+                for quote in select_quotes(evidence, standalone, missing, quoted, self.retriever.idf, question_vector):
                     yield draft.add(quote.text, quote, "quote")
         finally:
             if ticket is not None and not ticket.handed_over:

@@ -74,11 +74,13 @@ class IngestReport:
 def _groups(documents: list[PreparedDocument], chunks: int) -> Iterator[list[PreparedDocument]]:
     """Consecutive documents in groups of at least ``chunks`` chunks (the last may be smaller)."""
     group: list[PreparedDocument] = []
+    size = 0
     for document in documents:
         group.append(document)
-        if sum(len(d.chunks) for d in group) >= chunks:
+        size += len(document.chunks)
+        if size >= chunks:
             yield group
-            group = []
+            group, size = [], 0
     if group:
         yield group
 
@@ -175,9 +177,10 @@ class Ingestor:
                     # the index holds chunks whose offsets point into a text that is not there.
                     self._save_cleaned(document)
                 synced = self.store.sync_sources({d.source: d.chunks for d in group})
-                progress.advance(sum(len(d.chunks) for d in group) - (embedded - before))
+                size = sum(len(d.chunks) for d in group)
+                progress.advance(size - (embedded - before))
                 # The group's time is shared by its files in proportion to their chunks.
-                share = (time.perf_counter() - begun) / max(sum(len(d.chunks) for d in group), 1)
+                share = (time.perf_counter() - begun) / max(size, 1)
                 for document in group:
                     outcome = synced[document.source]
                     status = "unchanged" if not outcome.writes else ("changed" if stored.get(document.source) else "added")

@@ -340,11 +340,10 @@ class ChunkStore:
             wanted = {chunk_id(chunk): chunk for chunk in chunks}
             held = stored.get(source, set())
             fresh = {i: c for i, c in wanted.items() if i not in held and i not in new}
+            removed = sorted(held - set(wanted))
             new.update(fresh)
-            gone += sorted(held - set(wanted))
-            synced[source] = SourceSync(
-                added=len(fresh), removed=len(held - set(wanted)), unchanged=len(wanted) - len(fresh)
-            )
+            gone += removed
+            synced[source] = SourceSync(added=len(fresh), removed=len(removed), unchanged=len(wanted) - len(fresh))
         with self._writable():
             if new:
                 documents = [Document(id=i, page_content=c.page_content, metadata=c.metadata) for i, c in new.items()]
