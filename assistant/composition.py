@@ -7,11 +7,13 @@ builder once per process.
 
 from __future__ import annotations
 
+from assistant.errors import IndexMissingError
 from assistant.gate import GenerationGate
 from assistant.llm import backend_label, build_chat_model
 from assistant.retrieval import HybridRetriever
 from assistant.service import AnswerService
 from assistant.settings import Settings
+from assistant.snapshot_files import SnapshotFiles
 from ingest.embeddings import LazyEmbeddings
 from ingest.ingestor import Ingestor
 from ingest.store import ChunkStore, make_chroma_client
@@ -30,18 +32,28 @@ def build_store(settings: Settings, embeddings: LazyEmbeddings | None = None) ->
 
 
 def build_ingestor(settings: Settings, store: ChunkStore | None = None) -> Ingestor:
+    store = store or build_store(settings)
+
+    def keep_snapshot() -> None:
+        """The new version's snapshot, saved for the server's next start (assistant.snapshot_files)."""
+        try:
+            HybridRetriever(store, files=SnapshotFiles(settings.snapshot_dir))
+        except IndexMissingError:  # the run removed every file: nothing to serve
+            pass
+
     return Ingestor(
-        store or build_store(settings),
+        store,
         settings.corpus_dir,
         settings.cleaned_dir,
         settings.chunk_size,
         settings.chunk_overlap,
         max_file_bytes=settings.max_file_bytes,
+        after_change=keep_snapshot,
     )
 
 
 def build_retriever(settings: Settings, embeddings: LazyEmbeddings | None = None) -> HybridRetriever:
-    return HybridRetriever(build_store(settings, embeddings))
+    return HybridRetriever(build_store(settings, embeddings), files=SnapshotFiles(settings.snapshot_dir))
 
 
 def build_service(

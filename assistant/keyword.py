@@ -105,7 +105,7 @@ class BM25Retriever(BaseRetriever):
     b: float = 0.75
     epsilon: float = 0.25
 
-    _index: _OkapiIndex | None = PrivateAttr(default=None)
+    _index: bm25s.BM25 | None = PrivateAttr(default=None)
     _vocabulary: dict[str, int] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
@@ -116,12 +116,30 @@ class BM25Retriever(BaseRetriever):
             raise ValueError(f"{len(self.tokens)} token lists for {len(self.documents)} documents")
         corpus = self.tokens if self.tokens is not None else [self.tokenizer(d.page_content) for d in self.documents]
         # Term ids in order of first occurrence: the order rank-bm25 sums the idf mean in.
-        self._vocabulary = {term: i for i, term in enumerate(dict.fromkeys(t for tokens in corpus for t in tokens))}
-        if self._vocabulary:  # else no query term can match: every score stays 0
+        # A local name, not the private attribute: pydantic's __getattr__ serves those, and
+        # the lookup below runs once per token (a million at 20,000 chunks).
+        vocabulary = {term: i for i, term in enumerate(dict.fromkeys(t for tokens in corpus for t in tokens))}
+        self._vocabulary = vocabulary
+        if vocabulary:  # else no query term can match: every score stays 0
             self._index = _OkapiIndex(self.k1, self.b, self.epsilon)
-            token_ids = [[self._vocabulary[t] for t in tokens] for tokens in corpus]
-            self._index.index((token_ids, dict(self._vocabulary)), create_empty_token=False, show_progress=False)
+            token_ids = [[vocabulary[t] for t in tokens] for tokens in corpus]
+            self._index.index((token_ids, dict(vocabulary)), create_empty_token=False, show_progress=False)
         return self
+
+    @classmethod
+    def prebuilt(
+        cls, documents: list[Document], index: bm25s.BM25 | None, vocabulary: dict[str, int], *, k: int = 4
+    ) -> BM25Retriever:
+        """One over an index built before (by ``index_parts`` of another, saved and loaded):
+        nothing is tokenised or scored again. ``index`` is None when no document has a term."""
+        retriever = cls.model_construct(documents=documents, k=k)  # skips _build, which the index replaces
+        retriever._index, retriever._vocabulary = index, vocabulary
+        return retriever
+
+    @property
+    def index_parts(self) -> tuple[bm25s.BM25 | None, dict[str, int]]:
+        """The index and its term ids: what ``prebuilt`` takes back."""
+        return self._index, self._vocabulary
 
     def get_scores(self, query: str) -> np.ndarray:
         """Every document's BM25 score for the query, in the order of `documents`."""

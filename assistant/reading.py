@@ -52,10 +52,12 @@ class Reading:
 
 
 class QuestionReader:
+    """Reads questions against the corpus's words (``frequency``: each word's count in it)."""
+
     def __init__(
-        self, corpus_texts: Iterable[str], glossary: dict[str, str], lexicon: frozenset[str] = frozenset()
+        self, frequency: Counter[str], glossary: dict[str, str], lexicon: frozenset[str] = frozenset()
     ) -> None:
-        self.frequency: Counter[str] = Counter(w for text in corpus_texts for w in words(text))
+        self.frequency = frequency
         self.stems = {stem(w) for w in self.frequency}
         self.glossary = {k.lower(): v for k, v in glossary.items()}
         # Words the embedding model knows whole: real words, so never "corrected" ("scared").
@@ -64,6 +66,15 @@ class QuestionReader:
         for word in sorted(self.frequency):
             if word.isalpha():
                 self._by_initial.setdefault(word[0], []).append(word)
+
+    @classmethod
+    def from_texts(
+        cls, corpus_texts: Iterable[str], glossary: dict[str, str], lexicon: frozenset[str] = frozenset()
+    ) -> QuestionReader:
+        frequency: Counter[str] = Counter()
+        for text in corpus_texts:
+            frequency.update(words(text))
+        return cls(frequency, glossary, lexicon)
 
     def covers(self, word: str) -> bool:
         if "'" in word:  # "manager's", "who's", "shouldn't": the word before the clitic

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,9 +22,11 @@ from assistant.errors import IndexMissingError
 from assistant.fusion import reciprocal_rank_fusion
 from assistant.keyword import BM25Retriever
 from assistant.reading import QuestionReader, Reading
-from assistant.terms import terms
+from assistant.similarity import unit_rows
+from assistant.snapshot import IndexSnapshot
+from assistant.snapshot_files import SnapshotFiles
 from ingest.glossary import derive_glossary
-from ingest.store import ChunkStore
+from ingest.store import ChunkStore, index_version
 
 __all__ = ["HybridRetriever", "Passage"]
 
@@ -60,7 +62,10 @@ class Passage:
 
 class HybridRetriever:
     """A snapshot of the index, read once at build: the documents, their vectors and the BM25
-    index. Answers come from the snapshot alone, so each is true to one index version.
+    index. Answers come from the snapshot alone, so each is true to one index version. Given
+    ``files``, the snapshot of the store's version is read from there when saved, and saved
+    there when built (assistant.snapshot_files): a restart over a large index skips most of
+    its loading.
 
     Dense search runs here, exactly, over the snapshot's vectors, not as a query to Chroma:
     a store that another process is changing (an ingest, another replica's) answers with
@@ -72,37 +77,46 @@ class HybridRetriever:
     it in.
     """
 
-    def __init__(self, store: ChunkStore, fetch_k: int = 12) -> None:
+    def __init__(self, store: ChunkStore, fetch_k: int = 12, files: SnapshotFiles | None = None) -> None:
         # The version first: were an ingest to finish while the snapshot loads, the next check
         # sees a newer version than this one and loads again.
         self.version = store.version()
-        documents, vectors = store.snapshot()
-        if not documents:
-            raise IndexMissingError("no index: run `assistant ingest` first")
+        model = store.embeddings.identity
+        snapshot = files.load(self.version, model) if files is not None else None
+        if snapshot is None:
+            documents, vectors = store.snapshot()
+            if not documents:
+                raise IndexMissingError("no index: run `assistant ingest` first")
+            snapshot = IndexSnapshot.build(documents, vectors)
+            # Only a snapshot of the version read is kept under its name (an ingest may be
+            # between its add and its delete, or have finished since the version was read).
+            if files is not None and index_version(snapshot.ids) == self.version:
+                files.save(self.version, model, snapshot)
         store.check_model()
         self.store = store
+        self.files = files
+        documents = snapshot.documents
         self.documents = {d.id: d for d in documents}
-        self._ids = [d.id or "" for d in documents]
+        self._ids = snapshot.ids
         self._row = {chunk_id: row for row, chunk_id in enumerate(self._ids)}
-        self._matrix = _unit_rows(np.asarray(vectors, dtype=np.float32))
+        self._matrix = snapshot.matrix
         self.fetch_k = max(fetch_k, 1)
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
-        tokens = [terms(d.page_content) for d in documents]
-        self._document_frequency = Counter(t for chunk in tokens for t in set(chunk))
-        self.keyword = BM25Retriever(documents=documents, tokenizer=terms, tokens=tokens, k=self.fetch_k)
+        self._document_frequency = snapshot.document_frequency
+        self.keyword = BM25Retriever.prebuilt(documents, snapshot.keyword_index, snapshot.vocabulary, k=self.fetch_k)
         # An index written before glossaries were stored gets one derived here, the same way.
         glossary = store.glossary()
         vocabulary = getattr(store.embeddings, "vocabulary", None)  # fakes in tests have none
         self.reader = QuestionReader(
-            [d.page_content for d in documents] + [str(d.metadata.get("section", "")) for d in documents],
+            snapshot.word_frequency,
             derive_glossary(documents) if glossary is None else glossary,
             vocabulary() if callable(vocabulary) else frozenset(),
         )
 
     def reopened(self) -> HybridRetriever:
         """A fresh snapshot of the store (for a new index version)."""
-        return HybridRetriever(self.store.reopened(), self.fetch_k)
+        return HybridRetriever(self.store.reopened(), self.fetch_k, self.files)
 
     def read(self, question: str) -> Reading:
         """The question in the index's own words (short forms expanded, misspellings fixed)."""
@@ -121,7 +135,7 @@ class HybridRetriever:
             if query in self._queries:
                 self._queries.move_to_end(query)
                 return self._queries[query]
-        vector = _unit_rows(np.asarray([self.store.embeddings.embed_query(query)], dtype=np.float32))[0]
+        vector = unit_rows(np.asarray([self.store.embeddings.embed_query(query)], dtype=np.float32))[0]
         with self._lock:
             self._queries[query] = vector
             while len(self._queries) > 256:
@@ -150,9 +164,11 @@ class HybridRetriever:
         """The evidence for answering at all: the cosine similarity of the nearest chunk."""
         return float(self._cosines(query).max())
 
-    def passages(self) -> list[Passage]:
-        """Every chunk as a passage (score 0): for warming caches."""
-        return [Passage(i, d.page_content, dict(d.metadata), 0.0) for i, d in self.documents.items()]
+    def passages(self, limit: int | None = None) -> list[Passage]:
+        """The first ``limit`` chunks (all by default) in reading order, as passages of score 0:
+        for warming caches."""
+        ids = self._ids if limit is None else self._ids[:limit]
+        return [Passage(i, self.documents[i].page_content, dict(self.documents[i].metadata), 0.0) for i in ids]
 
     def retrieve(self, query: str, k: int) -> list[Passage]:
         fused = reciprocal_rank_fusion(
@@ -178,8 +194,3 @@ def _near_duplicate(candidate: Document, kept: Document) -> bool:
     overlap = min(a["end"], b["end"]) - max(a["start"], b["start"])
     return overlap > _OVERLAP_DUPLICATE * min(a["end"] - a["start"], b["end"] - b["start"])
 
-
-def _unit_rows(matrix: np.ndarray) -> np.ndarray:
-    """Rows scaled to length 1, so a dot product is the cosine (stored vectors may not be)."""
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.where(norms == 0, 1.0, norms)

@@ -172,7 +172,7 @@ class AnswerService:
         for their sentences once (about a tenth of a second for four passages)."""
         self.retriever.retrieve("warm up", 1)
         self.retriever.best_score("warm up")
-        self.evidence_cache.fill(self.retriever.passages()[:max_chunks])
+        self.evidence_cache.fill(self.retriever.passages(max_chunks))
 
     def evidence(self, question: str, top_k: int | None = None) -> float:
         """How well the index covers a question: what the abstention threshold is compared with."""

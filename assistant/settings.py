@@ -136,6 +136,11 @@ class Settings(BaseSettings):
         return self.data_dir / "chroma"
 
     @property
+    def snapshot_dir(self) -> Path:
+        """Where a server keeps its snapshot of the index between starts (assistant.snapshot_files)."""
+        return self.data_dir / "snapshots"
+
+    @property
     def cleaned_dir(self) -> Path:
         """Where each cleaned document is kept, so citation offsets can be checked by anyone."""
         return self.data_dir / "cleaned"

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["dot"]
+import numpy as np
+
+__all__ = ["dot", "unit_rows"]
 
 
 def dot(a: Sequence[float], b: Sequence[float]) -> float:
     """The cosine of two normalised vectors (the bundled model's are: encode_kwargs normalise)."""
     return sum(x * y for x, y in zip(a, b, strict=True))
 
+
+def unit_rows(matrix: np.ndarray) -> np.ndarray:
+    """Rows scaled to length 1, so a dot product is the cosine (stored vectors may not be)."""
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms == 0, 1.0, norms)

@@ -11,7 +11,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 
-__all__ = ["NEGATIONS", "STOPWORDS", "idf_share", "negation_count", "stem", "terms", "words"]
+__all__ = ["NEGATIONS", "STOPWORDS", "idf_share", "negation_count", "stem", "terms", "terms_of_words", "words"]
 
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 
@@ -56,7 +56,12 @@ def words(text: str) -> list[str]:
 
 def terms(text: str) -> list[str]:
     """Content words, stemmed: what BM25 indexes and the guard compares."""
-    return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
+    return terms_of_words(words(text))
+
+
+def terms_of_words(text_words: list[str]) -> list[str]:
+    """``terms`` of a text whose ``words`` are already at hand."""
+    return [stem(w) for w in text_words if w not in STOPWORDS and len(w) > 1]
 
 
 def negation_count(text: str) -> int:

@@ -9,7 +9,7 @@ and finishes, so a long run is never silent.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -96,6 +96,7 @@ class Ingestor:
         *,
         max_file_bytes: int = MAX_FILE_BYTES,
         group_chunks: int = 256,
+        after_change: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
         self.corpus_dir = corpus_dir
@@ -107,6 +108,9 @@ class Ingestor:
         # small files then fills the model's batches (ingest went at about half the speed of
         # embedding alone, one small file at a time), while memory stays bounded by the group.
         self.group_chunks = group_chunks
+        # Called after a run that wrote to the store: what readers of the new version prepare
+        # (the composition root has servers' snapshot saved here, so their next start reads it).
+        self.after_change = after_change
 
     def prepare_one(self, path: Path) -> PreparedDocument | CorpusFileError:
         try:
@@ -209,5 +213,7 @@ class Ingestor:
                 report.files.append(gone)
                 progress.file_finished(gone, time.perf_counter() - begun)
         report.index_version = self.store.mark_version()
+        if report.writes and self.after_change is not None:
+            self.after_change()
         report.seconds = time.perf_counter() - started
         return report

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
+import numpy as np
 from langchain_core.documents import Document
 
 from ingest.embeddings import LazyEmbeddings
@@ -265,19 +266,27 @@ class ChunkStore:
         metadatas = collection.get(include=["metadatas"])["metadatas"] or []
         return Counter(str((m or {}).get("source", "")) for m in metadatas)
 
-    def snapshot(self) -> tuple[list[Document], list[list[float]]]:
-        """Every chunk with its stored vector, in reading order, read in one call."""
+    def snapshot(self) -> tuple[list[Document], np.ndarray]:
+        """Every chunk, in reading order, and their stored vectors (one row each), read in one call."""
         with self._reachable():
             collection = self._existing()
             if collection is None:
-                return [], []
+                return [], np.zeros((0, 0), dtype=np.float32)
             result = collection.get(include=["documents", "metadatas", "embeddings"])
-        rows = sorted(
-            zip(result["ids"], result["documents"], result["metadatas"], result["embeddings"], strict=True),
-            key=lambda row: (str((row[2] or {}).get("source", "")), (row[2] or {}).get("ordinal", 0)),
+        ids, texts = result["ids"], result["documents"]
+        if not ids:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        metadatas = [meta or {} for meta in result["metadatas"]]
+        order = sorted(
+            range(len(ids)), key=lambda i: (str(metadatas[i].get("source", "")), metadatas[i].get("ordinal", 0))
         )
-        documents = [Document(id=i, page_content=text or "", metadata=dict(meta or {})) for i, text, meta, _ in rows]
-        return documents, [[float(x) for x in vector] for *_, vector in rows]
+        # model_construct: these are Chroma's own ids, texts and metadata, already of the right
+        # types; validating 20,000 of them took a third of a large index's start-up.
+        documents = [
+            Document.model_construct(id=ids[i], page_content=texts[i] or "", metadata=dict(metadatas[i])) for i in order
+        ]
+        vectors = np.asarray(result["embeddings"], dtype=np.float32).reshape(len(ids), -1)
+        return documents, vectors[order]
 
     def documents(self, source: str | None = None) -> list[Document]:
         with self._reachable():
@@ -288,6 +297,22 @@ class ChunkStore:
         docs = [
             Document(id=i, page_content=text or "", metadata=dict(meta or {}))
             for i, text, meta in zip(result["ids"], result["documents"], result["metadatas"], strict=True)
+        ]
+        return sorted(docs, key=lambda d: (d.metadata.get("source", ""), d.metadata.get("ordinal", 0)))
+
+    def question_chunks(self) -> list[Document]:
+        """The chunks that answer one of an article's own Q&A questions (metadata ``question``
+        set), in reading order: the UI's examples, read without loading every chunk."""
+        with self._reachable():
+            collection = self._existing()
+            if collection is None:
+                return []
+            # Chroma's $ne also matches chunks without the key: those are left out below.
+            result = collection.get(where={"question": {"$ne": ""}}, include=["documents", "metadatas"])
+        docs = [
+            Document(id=i, page_content=text or "", metadata=dict(meta or {}))
+            for i, text, meta in zip(result["ids"], result["documents"], result["metadatas"], strict=True)
+            if (meta or {}).get("question")
         ]
         return sorted(docs, key=lambda d: (d.metadata.get("source", ""), d.metadata.get("ordinal", 0)))
 

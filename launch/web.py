@@ -36,7 +36,7 @@ def _mount_ui(app: FastAPI, state: AssistantState) -> FastAPI:
     from ui.auth import KeyGate, gradio_user, login_routes
 
     try:  # the example questions come from the index's metadata: no model needed
-        examples = example_questions(build_store(state.settings).documents())
+        examples = example_questions(build_store(state.settings).question_chunks())
     except Exception:  # no index yet: the chat says so; the examples are generic
         examples = DEFAULT_EXAMPLES
     blocks = build_ui(lambda: (state.service, state.reason), examples)

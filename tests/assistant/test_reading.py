@@ -18,7 +18,7 @@ LEXICON = frozenset({"scared", "google", "salary"})
 
 @pytest.fixture
 def reader():
-    return QuestionReader(CORPUS, GLOSSARY, LEXICON)
+    return QuestionReader.from_texts(CORPUS, GLOSSARY, LEXICON)
 
 
 def test_a_glossary_short_form_is_expanded_and_its_plural_too(reader):

@@ -1,0 +1,41 @@
+"""ChunkStore's reads: the snapshot a server loads and the UI's example questions."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.composition import build_store
+from assistant.settings import Settings
+from tests.fakes import HashingEmbeddings
+
+
+def test_the_snapshot_gives_every_chunk_in_reading_order_with_its_own_vector(fake_index_settings):
+    store = build_store(fake_index_settings, HashingEmbeddings())
+    documents, vectors = store.snapshot()
+
+    assert [d.id for d in documents] == [d.id for d in store.documents()]  # reading order
+    assert isinstance(vectors, np.ndarray) and vectors.shape == (len(documents), len(vectors[0]))
+    stored = store.vectorstore.get(ids=[d.id for d in documents], include=["embeddings"])
+    by_id = dict(zip(stored["ids"], stored["embeddings"], strict=True))
+    for document, vector in zip(documents, vectors, strict=True):
+        np.testing.assert_allclose(vector, by_id[document.id], rtol=1e-6)
+        assert document.page_content and document.metadata["source"]
+
+
+def test_an_empty_store_has_an_empty_snapshot(tmp_path):
+    store = build_store(Settings(_env_file=None, data_dir=tmp_path / "data"), HashingEmbeddings())
+
+    documents, vectors = store.snapshot()
+
+    assert documents == [] and len(vectors) == 0
+    assert store.question_chunks() == []
+
+
+def test_question_chunks_are_the_chunks_that_answer_a_q_and_a_question_in_reading_order(fake_index_settings):
+    store = build_store(fake_index_settings, HashingEmbeddings())
+
+    asked = store.question_chunks()
+
+    expected = [d for d in store.documents() if d.metadata.get("question")]
+    assert asked and [d.id for d in asked] == [d.id for d in expected]
+    assert [d.page_content for d in asked] == [d.page_content for d in expected]
