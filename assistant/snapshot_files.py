@@ -100,7 +100,8 @@ def _write(folder: Path, snapshot: IndexSnapshot) -> None:
         "texts": [d.page_content for d in snapshot.documents],
         "metadatas": [d.metadata for d in snapshot.documents],
     }
-    (folder / "documents.json").write_text(json.dumps(documents), encoding="utf-8")
+    with (folder / "documents.json").open("w", encoding="utf-8") as file:
+        json.dump(documents, file)  # written as encoded, not built whole in memory first
     np.save(folder / "vectors.npy", snapshot.matrix, allow_pickle=False)
     frequencies = {"documents": snapshot.document_frequency, "words": snapshot.word_frequency}
     (folder / "frequencies.json").write_text(json.dumps(frequencies), encoding="utf-8")

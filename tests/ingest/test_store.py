@@ -39,3 +39,14 @@ def test_question_chunks_are_the_chunks_that_answer_a_q_and_a_question_in_readin
     expected = [d for d in store.documents() if d.metadata.get("question")]
     assert asked and [d.id for d in asked] == [d.id for d in expected]
     assert [d.page_content for d in asked] == [d.page_content for d in expected]
+
+
+def test_a_snapshot_read_in_small_pages_is_the_same_as_one_read_at_once(fake_index_settings):
+    store = build_store(fake_index_settings, HashingEmbeddings())
+
+    whole_documents, whole_vectors = store.snapshot()
+    paged_documents, paged_vectors = store.snapshot(page=3)  # 11 chunks: four pages, the last short
+
+    assert [d.id for d in paged_documents] == [d.id for d in whole_documents]
+    assert [d.metadata for d in paged_documents] == [d.metadata for d in whole_documents]
+    np.testing.assert_array_equal(paged_vectors, whole_vectors)
