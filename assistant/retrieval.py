@@ -26,7 +26,7 @@ from assistant.similarity import unit_rows
 from assistant.snapshot import IndexSnapshot
 from assistant.snapshot_files import SnapshotFiles
 from ingest.glossary import derive_glossary
-from ingest.store import ChunkStore, index_version
+from ingest.store import ChunkStore
 
 __all__ = ["HybridRetriever", "Passage"]
 
@@ -88,9 +88,7 @@ class HybridRetriever:
             if not documents:
                 raise IndexMissingError("no index: run `assistant ingest` first")
             snapshot = IndexSnapshot.build(documents, vectors)
-            # Only a snapshot of the version read is kept under its name (an ingest may be
-            # between its add and its delete, or have finished since the version was read).
-            if files is not None and index_version(snapshot.ids) == self.version:
+            if files is not None:
                 files.save(self.version, model, snapshot)
         store.check_model()
         self.store = store

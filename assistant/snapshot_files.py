@@ -65,9 +65,11 @@ class SnapshotFiles:
 
     def save(self, version: str, model: str, snapshot: IndexSnapshot) -> None:
         """Keep ``snapshot`` as ``version``'s, and drop other versions' (a server needs one).
-        Never fails: without a writable folder, the next start reads the store again."""
+        A snapshot whose ids are not that version's is not kept: it was read while an ingest
+        wrote (between its add and its delete, or after it moved the version). Never fails:
+        without a writable folder, the next start reads the store again."""
         path = self._path(version, model)
-        if not version or path.is_dir():
+        if not version or path.is_dir() or index_version(snapshot.ids) != version:
             return
         try:
             self.folder.mkdir(parents=True, exist_ok=True)

@@ -310,30 +310,24 @@ class ChunkStore:
         return documents, np.concatenate(pages)[order]
 
     def documents(self, source: str | None = None) -> list[Document]:
-        with self._reachable():
-            collection = self._existing()
-            if collection is None:
-                return []
-            result = collection.get(where={"source": source} if source else None, include=["documents", "metadatas"])
-        docs = [
-            Document(id=i, page_content=text or "", metadata=dict(meta or {}))
-            for i, text, meta in zip(result["ids"], result["documents"], result["metadatas"], strict=True)
-        ]
-        return sorted(docs, key=lambda d: (d.metadata.get("source", ""), d.metadata.get("ordinal", 0)))
+        return self._documents({"source": source} if source else None)
 
     def question_chunks(self) -> list[Document]:
         """The chunks that answer one of an article's own Q&A questions (metadata ``question``
         set), in reading order: the UI's examples, read without loading every chunk."""
+        # Chroma's $ne also matches chunks without the key: the filter below leaves them out.
+        return [d for d in self._documents({"question": {"$ne": ""}}) if d.metadata.get("question")]
+
+    def _documents(self, where: dict | None) -> list[Document]:
+        """The chunks ``where`` selects (all for None), without vectors, in reading order."""
         with self._reachable():
             collection = self._existing()
             if collection is None:
                 return []
-            # Chroma's $ne also matches chunks without the key: those are left out below.
-            result = collection.get(where={"question": {"$ne": ""}}, include=["documents", "metadatas"])
+            result = collection.get(where=where, include=["documents", "metadatas"])
         docs = [
             Document(id=i, page_content=text or "", metadata=dict(meta or {}))
             for i, text, meta in zip(result["ids"], result["documents"], result["metadatas"], strict=True)
-            if (meta or {}).get("question")
         ]
         return sorted(docs, key=lambda d: (d.metadata.get("source", ""), d.metadata.get("ordinal", 0)))
 
