@@ -7,6 +7,8 @@ builder once per process.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from assistant.errors import IndexMissingError
 from assistant.gate import GenerationGate
 from assistant.llm import backend_label, build_chat_model
@@ -14,8 +16,9 @@ from assistant.retrieval import HybridRetriever
 from assistant.service import AnswerService
 from assistant.settings import Settings
 from assistant.snapshot_files import SnapshotFiles
-from ingest.embeddings import LazyEmbeddings
+from ingest.embeddings import LazyEmbeddings, model_identity
 from ingest.ingestor import Ingestor
+from ingest.record import IngestRecord
 from ingest.store import ChunkStore, make_chroma_client
 
 __all__ = ["build_embeddings", "build_ingestor", "build_retriever", "build_service", "build_store"]
@@ -31,25 +34,33 @@ def build_store(settings: Settings, embeddings: LazyEmbeddings | None = None) ->
     return ChunkStore(client, settings.collection, embeddings or build_embeddings(settings), location)
 
 
-def build_ingestor(settings: Settings, store: ChunkStore | None = None) -> Ingestor:
-    store = store or build_store(settings)
+def build_ingestor(settings: Settings, store: ChunkStore | Callable[[], ChunkStore] | None = None) -> Ingestor:
+    """The ingestor; its store is opened when a run first needs it, unless one is given."""
 
     def keep_snapshot() -> None:
         """The new version's snapshot, saved for the server's next start (assistant.snapshot_files)."""
         try:
-            HybridRetriever(store, files=SnapshotFiles(settings.snapshot_dir))
+            HybridRetriever(ingestor.store, files=SnapshotFiles(settings.snapshot_dir))
         except IndexMissingError:  # the run removed every file: nothing to serve
             pass
 
-    return Ingestor(
-        store,
+    # Only an embedded store has one writer this host sees (ingest.record).
+    record = None
+    if not settings.chroma_url:
+        given = store.embeddings if isinstance(store, ChunkStore) else None
+        identity = given.identity if given is not None else model_identity(settings.embedding_model_path)
+        record = IngestRecord(settings.ingest_record_path, settings.chroma_dir, settings.collection, identity)
+    ingestor = Ingestor(
+        store or (lambda: build_store(settings)),
         settings.corpus_dir,
         settings.cleaned_dir,
         settings.chunk_size,
         settings.chunk_overlap,
         max_file_bytes=settings.max_file_bytes,
         after_change=keep_snapshot,
+        record=record,
     )
+    return ingestor
 
 
 def build_retriever(settings: Settings, embeddings: LazyEmbeddings | None = None) -> HybridRetriever:

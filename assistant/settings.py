@@ -141,6 +141,11 @@ class Settings(BaseSettings):
         return self.data_dir / "snapshots"
 
     @property
+    def ingest_record_path(self) -> Path:
+        """What the last complete ingest left in the embedded store (ingest.record)."""
+        return self.data_dir / "ingest-record.json"
+
+    @property
     def cleaned_dir(self) -> Path:
         """Where each cleaned document is kept, so citation offsets can be checked by anyone."""
         return self.data_dir / "cleaned"

@@ -3,7 +3,9 @@
 A file that fails is reported and skipped; what it had in the index stays. Only a file
 that is gone from the corpus folder loses its chunks. Files are embedded and written in
 groups of a few hundred chunks; each is reported to the ``Progress`` as its group starts
-and finishes, so a long run is never silent.
+and finishes, so a long run is never silent. With an ``IngestRecord`` (embedded stores), a
+whole-corpus run that finds the chunk set of the last complete run says so without opening
+the store.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from typing import Protocol
 
 from ingest.document import PreparedDocument, prepare
 from ingest.loaders import MAX_FILE_BYTES, CorpusFileError, discover, load_file
-from ingest.store import ChunkStore, data_folder_error
+from ingest.memory import release_freed_memory
+from ingest.record import IngestRecord
+from ingest.store import ChunkStore, chunk_id, data_folder_error, index_version
 
 __all__ = ["FileResult", "IngestReport", "Ingestor", "Progress"]
 
@@ -58,6 +62,7 @@ class IngestReport:
     files: list[FileResult] = field(default_factory=list)
     seconds: float = 0.0
     index_version: str = ""  # of the chunk set this run left: what servers will swap to
+    stored_chunks: int = 0  # in the store after the run, every source's
 
     @property
     def failed(self) -> list[FileResult]:
@@ -88,7 +93,7 @@ def _groups(documents: list[PreparedDocument], chunks: int) -> Iterator[list[Pre
 class Ingestor:
     def __init__(
         self,
-        store: ChunkStore,
+        store: ChunkStore | Callable[[], ChunkStore],
         corpus_dir: Path,
         cleaned_dir: Path,
         chunk_size: int,
@@ -97,8 +102,13 @@ class Ingestor:
         max_file_bytes: int = MAX_FILE_BYTES,
         group_chunks: int = 256,
         after_change: Callable[[], None] | None = None,
+        record: IngestRecord | None = None,
     ) -> None:
-        self.store = store
+        # The store, or what opens it when a run first needs it: a run that ``record`` shows
+        # unchanged never does, and never loads Chroma.
+        self._store = store if isinstance(store, ChunkStore) else None
+        self._open_store = None if isinstance(store, ChunkStore) else store
+        self.record = record
         self.corpus_dir = corpus_dir
         self.cleaned_dir = cleaned_dir
         self.chunk_size = chunk_size
@@ -112,12 +122,45 @@ class Ingestor:
         # (the composition root has servers' snapshot saved here, so their next start reads it).
         self.after_change = after_change
 
+    @property
+    def store(self) -> ChunkStore:
+        if self._store is None:
+            assert self._open_store is not None
+            self._store = self._open_store()
+        return self._store
+
     def prepare_one(self, path: Path) -> PreparedDocument | CorpusFileError:
         try:
             loaded = load_file(path, self.corpus_dir, max_bytes=self.max_file_bytes)
             return prepare(loaded, self.chunk_size, self.chunk_overlap)
         except CorpusFileError as error:
             return error
+
+    def _unchanged(
+        self,
+        documents: list[PreparedDocument],
+        report: IngestReport,
+        progress: Progress,
+        prepare_seconds: dict[str, float],
+    ) -> bool:
+        """Report every file unchanged, without opening the store, when the record shows that
+        the last complete run left exactly these chunks in it (ingest.record)."""
+        assert self.record is not None
+        version = index_version(sorted({chunk_id(c) for d in documents for c in d.chunks}))
+        if not self.record.matches(version):
+            return False
+        total = sum(len(d.chunks) for d in documents)
+        progress.start(total)
+        for document in documents:
+            progress.file_started(document.source, len(document.chunks))
+            self._save_cleaned(document)  # a cleaned text deleted since is written again
+            progress.advance(len(document.chunks))
+            done = FileResult(document.source, "unchanged", chunks=len(document.chunks), unchanged=len(document.chunks))
+            report.files.append(done)
+            progress.file_finished(done, prepare_seconds[document.source])
+        report.index_version = version
+        report.stored_chunks = total
+        return True
 
     def _cleaned_path(self, source: str) -> Path:
         return self.cleaned_dir / (source.lstrip("/") + ".txt")
@@ -155,12 +198,20 @@ class Ingestor:
             report.files.append(failed)
             progress.file_finished(failed, prepare_seconds.get(error.source, 0.0))
 
+        documents = [o for o in outcomes if isinstance(o, PreparedDocument)]
+        # A run over every file of the corpus, each prepared: what the record may vouch for.
+        whole_corpus = not paths and len(documents) == len(outcomes)
+        if self.record is not None:
+            if whole_corpus and not reset and self._unchanged(documents, report, progress, prepare_seconds):
+                report.seconds = time.perf_counter() - started
+                return report
+            self.record.forget()  # the store is opened: from here on, only it knows what it holds
+
         if reset:
             self.store.reset()
         else:
             self.store.check_model()
 
-        documents = [o for o in outcomes if isinstance(o, PreparedDocument)]
         stored = self.store.sources()
         progress.start(sum(len(d.chunks) for d in documents))
         embedded = 0
@@ -181,6 +232,7 @@ class Ingestor:
                     # the index holds chunks whose offsets point into a text that is not there.
                     self._save_cleaned(document)
                 synced = self.store.sync_sources({d.source: d.chunks for d in group})
+                release_freed_memory()  # what embedding the group freed (ingest.memory)
                 size = sum(len(d.chunks) for d in group)
                 progress.advance(size - (embedded - before))
                 # The group's time is shared by its files in proportion to their chunks.
@@ -213,7 +265,10 @@ class Ingestor:
                 report.files.append(gone)
                 progress.file_finished(gone, time.perf_counter() - begun)
         report.index_version = self.store.mark_version()
+        report.stored_chunks = self.store.count()
         if report.writes and self.after_change is not None:
             self.after_change()
+        if self.record is not None and whole_corpus:
+            self.record.save(report.index_version)
         report.seconds = time.perf_counter() - started
         return report

@@ -132,6 +132,18 @@ def data_folder_error(folder: Path, error: Exception, note: str = "") -> DataFol
     return DataFolderError(f"cannot use the data folder {folder} ({type(error).__name__}: {text}); check ASSISTANT_DATA_DIR")
 
 
+def _document(result: dict, i: int) -> Document:
+    # model_construct: Chroma's own ids, texts and metadata, already of the right types;
+    # validating 20,000 of them took a third of a large index's start-up.
+    return Document.model_construct(
+        id=result["ids"][i], page_content=result["documents"][i] or "", metadata=dict(result["metadatas"][i] or {})
+    )
+
+
+def _reading_order(document: Document) -> tuple[str, int]:
+    return str(document.metadata.get("source", "")), document.metadata.get("ordinal", 0)
+
+
 class ChunkStore:
     """Chunks in Chroma, reconciled per source so re-ingesting writes only what changed."""
 
@@ -266,48 +278,38 @@ class ChunkStore:
         metadatas = collection.get(include=["metadatas"])["metadatas"] or []
         return Counter(str((m or {}).get("source", "")) for m in metadatas)
 
-    def snapshot(self, page: int = 2000) -> tuple[list[Document], np.ndarray]:
-        """Every chunk, in reading order, and their stored vectors (one row each).
-
-        Read ``page`` chunks per call: Chroma's one get of 20,002 chunks with their vectors
-        peaked at 0.76 GB above the process and kept 0.47 GB of it, which put an ingest
-        (that saves the servers' snapshot at its end) over 2 GB. A chunk that moves between
-        pages while an ingest writes is read once; such a snapshot is of no one version, and
-        its reader (assistant.retrieval) neither saves it nor keeps it past the next check."""
-        ids: list[str] = []
-        texts: list[str] = []
-        metadatas: list[dict] = []
-        pages: list[np.ndarray] = []
+    def _pages(self, include: list[str], where: dict | None = None, page: int = 2000) -> Iterator[tuple[int, dict]]:
+        """The collection read ``page`` chunks per call, as (position, Chroma's result) with each
+        chunk id once: Chroma's one get of 20,002 chunks with their vectors peaked at 0.76 GB
+        above the process and kept 0.47 GB of it, which put an ingest over 2 GB. A chunk that
+        moves between pages while an ingest writes is read once; such a read is of no one
+        version, and its readers (assistant.retrieval) neither save it nor keep it past the
+        next version check."""
         seen: set[str] = set()
         with self._reachable():
             collection = self._existing()
-            if collection is None:
-                return [], np.zeros((0, 0), dtype=np.float32)
             offset = 0
-            while True:
-                result = collection.get(include=["documents", "metadatas", "embeddings"], limit=page, offset=offset)
-                fresh = [i for i, chunk_id in enumerate(result["ids"]) if chunk_id not in seen]
-                for i in fresh:
-                    seen.add(result["ids"][i])
-                    ids.append(result["ids"][i])
-                    texts.append(result["documents"][i] or "")
-                    metadatas.append(result["metadatas"][i] or {})
-                if fresh:
-                    pages.append(np.asarray(result["embeddings"], dtype=np.float32)[fresh])
+            while collection is not None:
+                result = collection.get(include=include, where=where, limit=page, offset=offset)
+                for i, chunk_id in enumerate(result["ids"]):
+                    if chunk_id not in seen:
+                        seen.add(chunk_id)
+                        yield i, result
                 if len(result["ids"]) < page:
-                    break
+                    return
                 offset += page
-        if not ids:
+
+    def snapshot(self, page: int = 2000) -> tuple[list[Document], np.ndarray]:
+        """Every chunk, in reading order, and their stored vectors (one row each)."""
+        documents: list[Document] = []
+        rows: list[np.ndarray] = []
+        for i, result in self._pages(["documents", "metadatas", "embeddings"], page=page):
+            documents.append(_document(result, i))
+            rows.append(np.asarray(result["embeddings"][i], dtype=np.float32))
+        if not documents:
             return [], np.zeros((0, 0), dtype=np.float32)
-        order = sorted(
-            range(len(ids)), key=lambda i: (str(metadatas[i].get("source", "")), metadatas[i].get("ordinal", 0))
-        )
-        # model_construct: these are Chroma's own ids, texts and metadata, already of the right
-        # types; validating 20,000 of them took a third of a large index's start-up.
-        documents = [
-            Document.model_construct(id=ids[i], page_content=texts[i], metadata=dict(metadatas[i])) for i in order
-        ]
-        return documents, np.concatenate(pages)[order]
+        order = sorted(range(len(documents)), key=lambda i: _reading_order(documents[i]))
+        return [documents[i] for i in order], np.stack(rows)[order]
 
     def documents(self, source: str | None = None) -> list[Document]:
         return self._documents({"source": source} if source else None)
@@ -320,16 +322,8 @@ class ChunkStore:
 
     def _documents(self, where: dict | None) -> list[Document]:
         """The chunks ``where`` selects (all for None), without vectors, in reading order."""
-        with self._reachable():
-            collection = self._existing()
-            if collection is None:
-                return []
-            result = collection.get(where=where, include=["documents", "metadatas"])
-        docs = [
-            Document(id=i, page_content=text or "", metadata=dict(meta or {}))
-            for i, text, meta in zip(result["ids"], result["documents"], result["metadatas"], strict=True)
-        ]
-        return sorted(docs, key=lambda d: (d.metadata.get("source", ""), d.metadata.get("ordinal", 0)))
+        documents = [_document(result, i) for i, result in self._pages(["documents", "metadatas"], where)]
+        return sorted(documents, key=_reading_order)
 
     def _ids_of(self, source: str) -> set[str]:
         return self._ids_by_source([source]).get(source, set())

@@ -149,9 +149,9 @@ def ingest(
     except KeyboardInterrupt:
         raise interrupted("Interrupted: run it again to finish (only what changed is written).") from None
     if json_output:
-        typer.echo(json.dumps(report_json(report, ingestor.store.count()), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(report_json(report, report.stored_chunks), indent=2, ensure_ascii=False))
     else:
-        print_report(console, report, total_chunks=ingestor.store.count())
+        print_report(console, report, total_chunks=report.stored_chunks)
     if report.failed:
         raise fail(f"{len(report.failed)} file(s) could not be ingested; the others were.", 1)
 

@@ -28,5 +28,5 @@ def bench_ingest(env: Mapping[str, str], floor_folder: Path) -> dict:
         "ratio": round(first["seconds"] / max(floor["seconds"], 1e-9), 2),
         "rerun_seconds": again["seconds"],
         "rerun_writes": again["writes"],
-        "rerun_share": round(again["seconds"] / max(first["seconds"], 1e-9), 3),
+        "rerun_share": round(again["seconds"] / max(first["seconds"], 1e-9), 4),
     }

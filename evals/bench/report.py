@@ -73,7 +73,7 @@ def _markdown(results: dict, chart: str) -> str:
                 ),
                 _x(s["ingest"]["ratio"]),
                 _n(s["ingest"]["floor_peak_rss_mb"]),
-                f"{s['ingest']['rerun_seconds']:.1f}",
+                f"{s['ingest']['rerun_seconds']:.2f}",
                 str(s["ingest"]["rerun_writes"]),
                 f"{s['ingest']['rerun_share']:.1%}",
             ]

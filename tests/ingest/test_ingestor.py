@@ -12,6 +12,7 @@ from assistant.settings import Settings, bundled_embedding_model
 from ingest.embeddings import LazyEmbeddings
 from ingest.errors import IndexMismatchError
 from ingest.ingestor import Ingestor
+from ingest.store import forget_embedded_store
 from tests.conftest import ARTICLE, DATA
 
 pytestmark = pytest.mark.integration
@@ -141,6 +142,7 @@ def test_a_run_killed_between_adding_and_deleting_is_brought_to_the_right_state(
         ingestor.run()
     monkeypatch.undo()
     assert ingestor.store.count() == 12  # the new chunk is in, the old one not yet out
+    assert not (tmp_path / "data" / "ingest-record.json").exists()  # the next run must check the store
 
     report = ingestor.run()
     assert report.total("removed") == 1 and report.total("added") == 0
@@ -234,3 +236,54 @@ def test_small_files_are_embedded_together_in_groups(tmp_path, corpus, embedding
     )
     assert [e[0] for e in progress.events].count("finished") == 2
     assert ingestor.run().writes == 0
+
+
+def test_an_unchanged_complete_corpus_is_known_without_opening_the_store(tmp_path, corpus, embeddings):
+    """`make run` ingests at every start: an embedded store that the last complete run left
+    with exactly these chunks is not opened (Chroma is not even imported for it)."""
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus)
+    first = build_ingestor(settings, build_store(settings, embeddings)).run()
+    opened: list[bool] = []
+
+    def open_store():
+        opened.append(True)
+        return build_store(settings, embeddings)
+
+    again = build_ingestor(settings, open_store).run()
+    assert not opened
+    assert [(f.status, f.unchanged) for f in again.files] == [("unchanged", 11)]
+    assert (again.writes, again.index_version, again.stored_chunks) == (0, first.index_version, 11)
+
+    (tmp_path / "data" / "cleaned" / f"{ARTICLE_SOURCE}.txt").unlink()  # written again, store or not
+    build_ingestor(settings, open_store).run()
+    assert not opened and (tmp_path / "data" / "cleaned" / f"{ARTICLE_SOURCE}.txt").exists()
+
+
+def test_a_changed_corpus_or_store_is_reconciled_with_the_store_itself(tmp_path, corpus, embeddings):
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus)
+    build_ingestor(settings, build_store(settings, embeddings)).run()
+    shutil.copy(DATA / "interview-prep.md", corpus)
+    opened: list[bool] = []
+
+    def open_store():
+        opened.append(True)
+        return build_store(settings, embeddings)
+
+    grown = build_ingestor(settings, open_store).run()
+    assert opened and grown.total("added") > 0 and grown.stored_chunks == 11 + grown.total("added")
+
+    # The store folder deleted (or replaced) since the last run: the record no longer vouches for it.
+    shutil.rmtree(settings.chroma_dir)
+    forget_embedded_store(settings.chroma_dir)
+    opened.clear()
+    rebuilt = build_ingestor(settings, open_store).run()
+    assert opened and rebuilt.total("added") == grown.stored_chunks
+
+    # A run over some paths, or one with a failed file, is not complete: the next run checks the store.
+    (corpus / "broken.md").write_bytes(b"\xff\xfe\x00not text")
+    build_ingestor(settings, open_store).run([corpus / "interview-prep.md"])
+    assert not settings.ingest_record_path.exists()
+    opened.clear()
+    assert build_ingestor(settings, open_store).run().failed and opened
+    opened.clear()
+    assert build_ingestor(settings, open_store).run().failed and opened
