@@ -47,8 +47,9 @@ def build_ingestor(settings: Settings, store: ChunkStore | Callable[[], ChunkSto
     # Only an embedded store has one writer this host sees (ingest.record).
     record = None
     if not settings.chroma_url:
-        given = store.embeddings if isinstance(store, ChunkStore) else None
-        identity = given.identity if given is not None else model_identity(settings.embedding_model_path)
+        # The model of the store given, else the settings' (what build_store will use).
+        given = isinstance(store, ChunkStore)
+        identity = store.embeddings.identity if given else model_identity(settings.embedding_model_path)
         record = IngestRecord(settings.ingest_record_path, settings.chroma_dir, settings.collection, identity)
     ingestor = Ingestor(
         store or (lambda: build_store(settings)),
