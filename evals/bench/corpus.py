@@ -6,6 +6,14 @@ the same chain (questions from the chain's question starts), so its vocabulary a
 are the real article's and it competes with it for every question. Everything is seeded:
 one size is the same corpus on every run and machine.
 
+A generated sentence never repeats ``COPIED_RUN`` words in a row of the real corpus. A
+first-order chain over one short article otherwise copies it: most of its words have a
+single follower, so the chain walked whole clauses of the article, and at 1,004 chunks a
+generated chunk was closer to the question than every chunk of the article for 29 of its
+44 questions. Such a chunk holds the article's answer, so citing it is not wrong, yet the
+evaluation scored it so; the bench then measured copies, not retrieval among other
+articles on the same subject, which is what a corpus of many articles is.
+
 Generated headings never start like a section the evaluation expects: the metrics match
 sections by prefix, and a distractor under the same name would be scored as a right answer.
 """
@@ -24,20 +32,45 @@ from assistant.sentences import sentence_spans
 from ingest.document import prepare
 from ingest.loaders import CorpusFileError, discover, load_file
 
-__all__ = ["GeneratedCorpus", "SentenceChain", "generate_corpus", "real_documents"]
+__all__ = ["COPIED_RUN", "GeneratedCorpus", "SentenceChain", "generate_corpus", "real_documents"]
 
 _START, _END = "\x02", "\x03"
 _WORD = re.compile(r"\S+")
+# Words in a row that a generated article may not share with the real corpus: pairs of
+# its words stay (the chain is made of them), three in a row do not.
+COPIED_RUN = 3
+# Followers drawn before a sentence ends because every one would copy. Drawn, not filtered:
+# the commonest words' follower lists hold hundreds of entries.
+_DRAWS = 8
+
+
+def _key(word: str) -> str:
+    return word.strip(".,;:!?\"'()[]-–—").casefold()
+
+
+def _ended(words: list[str]) -> str:
+    """A sentence the chain stopped early (at its length or a run it may not copy) ends
+    like one, so that a paragraph of them splits into the same sentences again."""
+    text = " ".join(words)
+    return text if text.endswith((".", "!", "?")) else text.rstrip(",;:-–—") + "."
 
 
 class SentenceChain:
-    """A first-order word Markov chain over sentences; question starts kept apart."""
+    """A first-order word Markov chain over sentences; question starts kept apart.
 
-    def __init__(self, sentences: list[str]) -> None:
+    With ``avoid_runs`` set, no sentence it writes holds that many words in a row (compared
+    without case or punctuation) of the sentences it was trained on."""
+
+    def __init__(self, sentences: list[str], avoid_runs: int = 0) -> None:
         self.next: dict[str, list[str]] = defaultdict(list)
         self.question_starts: list[str] = []
+        self.avoid_runs = avoid_runs
+        self._runs: set[tuple[str, ...]] = set()
         for sentence in sentences:
             words = _WORD.findall(sentence)
+            if avoid_runs:
+                keys = [_key(w) for w in words]
+                self._runs.update(tuple(keys[i : i + avoid_runs]) for i in range(len(keys) - avoid_runs + 1))
             if len(words) < 3:
                 continue
             for a, b in zip([_START, *words], [*words, _END], strict=True):
@@ -55,13 +88,24 @@ class SentenceChain:
                 following = self.next.get(words[-1])
                 if not following:
                     break
-                word = rng.choice(following)
+                word = self._follower(rng, following, words)
                 if word == _END:
                     break
                 words.append(word)
             if len(words) >= min_words:
-                return " ".join(words)
-        return " ".join(words)
+                return _ended(words)
+        return _ended(words)
+
+    def _follower(self, rng: random.Random, following: list[str], words: list[str]) -> str:
+        """A follower drawn by the chain's odds, or the end where every draw would copy a run."""
+        for _ in range(_DRAWS if self.avoid_runs else 1):
+            word = rng.choice(following)
+            if word == _END or not self._copies([*words[1 - self.avoid_runs :], word]):
+                return word
+        return _END
+
+    def _copies(self, words: list[str]) -> bool:
+        return len(words) == self.avoid_runs and tuple(_key(w) for w in words) in self._runs
 
     def heading(self, rng: random.Random) -> str:
         """A short heading: the first few words of a sentence, without its end mark."""
@@ -132,16 +176,18 @@ def generate_corpus(
     chunk_size: int = 1000,
     chunk_overlap: int = 200,
     seed: int = 12,
+    avoid_runs: int = COPIED_RUN,
 ) -> GeneratedCorpus:
     """The real corpus copied into ``folder``, then generated articles until ingestion would
-    make about ``target_chunks`` chunks (counted with ingestion's own chunker)."""
+    make about ``target_chunks`` chunks (counted with ingestion's own chunker); none of them
+    holds ``avoid_runs`` words in a row of the real corpus (0: no such limit)."""
     if folder.exists():
         shutil.rmtree(folder)
     shutil.copytree(real_corpus, folder)
     real = real_documents(folder, chunk_size, chunk_overlap)
     chunks = sum(len(d.chunks) for d in real)
     sentences = [d.cleaned_text[a:b] for d in real for a, b in sentence_spans(d.cleaned_text)]
-    chain = SentenceChain(sentences)
+    chain = SentenceChain(sentences, avoid_runs)
     rng = random.Random(seed)
     generated = folder / "generated"
     files = 0
