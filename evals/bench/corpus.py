@@ -98,14 +98,15 @@ class SentenceChain:
 
     def _follower(self, rng: random.Random, following: list[str], words: list[str]) -> str:
         """A follower drawn by the chain's odds, or the end where every draw would copy a run."""
-        for _ in range(_DRAWS if self.avoid_runs else 1):
+        if not self.avoid_runs:
+            return rng.choice(following)
+        before = tuple(_key(w) for w in words[1 - self.avoid_runs :])
+        for _ in range(_DRAWS):
             word = rng.choice(following)
-            if word == _END or not self._copies([*words[1 - self.avoid_runs :], word]):
+            run = (*before, _key(word))
+            if word == _END or len(run) < self.avoid_runs or run not in self._runs:
                 return word
         return _END
-
-    def _copies(self, words: list[str]) -> bool:
-        return len(words) == self.avoid_runs and tuple(_key(w) for w in words) in self._runs
 
     def heading(self, rng: random.Random) -> str:
         """A short heading: the first few words of a sentence, without its end mark."""
