@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from assistant.blas import single_threaded_blas
 from assistant.errors import IndexMissingError
 from assistant.gate import GenerationGate
 from assistant.llm import backend_label, build_chat_model
@@ -65,6 +66,9 @@ def build_ingestor(settings: Settings, store: ChunkStore | Callable[[], ChunkSto
 
 
 def build_retriever(settings: Settings, embeddings: LazyEmbeddings | None = None) -> HybridRetriever:
+    # The retriever's dense search is the process's one large BLAS product; left on every
+    # core, its idle threads spin beside the embedding and the LLM (assistant.blas).
+    single_threaded_blas()
     return HybridRetriever(build_store(settings, embeddings), files=SnapshotFiles(settings.snapshot_dir))
 
 
