@@ -22,7 +22,8 @@ __all__ = ["blas_threads", "single_threaded_blas"]
 
 
 def single_threaded_blas() -> None:
-    """One thread for every BLAS library loaded in this process (numpy's, scipy's), from now on."""
+    """One thread, from now on, for every BLAS library this process has loaded (numpy's,
+    which the dense search uses, is loaded by then; one loaded later keeps its default)."""
     threadpool_limits(limits=1, user_api="blas")
 
 
