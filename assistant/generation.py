@@ -2,7 +2,9 @@
 
 The chat model streams in a worker thread so that a slow or stuck backend is given up
 after the timeout or on cancellation: the reader then frees the model's place in line at
-once, and the worker stops at its next token.
+once, and the worker stops at its next token. A remote backend's HTTP call is cut at the
+same moment, whatever its server sends (assistant/bounded_http.py): a server that keeps the
+stream alive without tokens would otherwise hold the worker and its connection for ever.
 
 The model is streamed directly, not through ``prompt | llm | StrOutputParser()``: closing
 such a sequence's stream makes LangChain read the rest of the parser's input for tracing,
@@ -19,6 +21,7 @@ from collections.abc import Iterator
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
+from assistant.bounded_http import bounded_calls
 from assistant.citations import split_cited_sentences
 from assistant.gate import Ticket
 from assistant.sentences import sentence_spans
@@ -48,18 +51,20 @@ def model_sentences(
     """
     pieces: queue.Queue[tuple[str, object]] = queue.Queue()
     stop = threading.Event()
+    deadline = time.monotonic() + timeout_s
 
     def work() -> None:
         try:
-            stream = llm.stream(messages)
-            try:
-                for chunk in stream:
-                    # cancel too: a reader that was abandoned mid-answer never sets stop.
-                    if stop.is_set() or (cancel is not None and cancel.is_set()):
-                        break
-                    pieces.put(("text", chunk.text))
-            finally:
-                stream.close()  # at once, so llama.cpp stops and the model is free
+            # cancel too: a reader that was abandoned mid-answer never sets stop.
+            with bounded_calls(deadline, stop, cancel):
+                stream = llm.stream(messages)
+                try:
+                    for chunk in stream:
+                        if stop.is_set() or (cancel is not None and cancel.is_set()):
+                            break
+                        pieces.put(("text", chunk.text))
+                finally:
+                    stream.close()  # at once, so llama.cpp stops and the model is free
             pieces.put(("end", None))
         except Exception as error:  # any backend failure becomes a fallback to quotes
             pieces.put(("error", error))
@@ -70,7 +75,6 @@ def model_sentences(
     if ticket is not None:
         ticket.handed_over = True  # from now on the worker releases it
     threading.Thread(target=work, name="llm-generation", daemon=True).start()
-    deadline = time.monotonic() + timeout_s
     buffer = ""
     try:
         while True:
@@ -84,6 +88,8 @@ def model_sentences(
             except queue.Empty:
                 continue
             if kind == "error":
+                if (cancel is not None and cancel.is_set()) or time.monotonic() >= deadline:
+                    continue  # the call was cut for that: said so at the top of the loop
                 raise GenerationFailed(f"The LLM failed ({type(value).__name__}: {value}).")
             if kind == "end":
                 if cancel is not None and cancel.is_set():  # the worker saw the cancel first
@@ -101,8 +107,8 @@ def model_sentences(
         yield from split_cited_sentences(buffer)
     finally:
         stop.set()
-        # The line moves on when the reader is done, not when the worker is: a remote backend
-        # that hangs keeps its worker blocked in a read, and the local model's own lock keeps
-        # llama.cpp to one prompt while a cancelled worker finishes its current token.
+        # The line moves on when the reader is done, not when the worker is: a remote backend's
+        # call takes a moment to be cut, and the local model's own lock keeps llama.cpp to one
+        # prompt while a cancelled worker finishes its current token.
         if ticket is not None:
             ticket.release()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from langchain_core.language_models import BaseChatModel
 
+from assistant.bounded_http import call_hooks
 from assistant.errors import LLMUnavailableError
 from assistant.llama_chat import ChatLlama
 
@@ -74,6 +75,7 @@ def build_chat_model(settings: Settings) -> BaseChatModel | None:
         return _llama(Path(settings.llm_gguf_path).expanduser(), settings)
     if not settings.llm_base_url:
         raise LLMUnavailableError("the openai backend needs ASSISTANT_LLM_BASE_URL (e.g. http://127.0.0.1:11434/v1)")
+    import openai
     from langchain_openai import ChatOpenAI
 
     return ChatOpenAI(
@@ -86,4 +88,9 @@ def build_chat_model(settings: Settings) -> BaseChatModel | None:
         # retry would hold the model line for a second timeout while the user waits.
         timeout=settings.llm_timeout_s,
         max_retries=0,
+        # httpx's timeout is per read and starts over with every byte, so a server that keeps
+        # the stream alive without tokens is cut by these hooks instead (assistant/bounded_http.py).
+        # The SDK's own client class, so its defaults (and HTTP library) stay; sync calls only,
+        # the one way generation.py calls the model.
+        http_client=openai.DefaultHttpxClient(event_hooks=call_hooks()),
     )

@@ -1,7 +1,7 @@
 """The one settings object of the project.
 
 Every knob is read here, from ASSISTANT_* environment variables or an optional .env
-file, so the CLI, the ingestion pipeline and (later) the server all agree on them.
+file, so the CLI, the ingestion pipeline, the server and the UI all agree on them.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ def bundled_embedding_model() -> str:
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="ASSISTANT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="ASSISTANT_", env_file=".env", env_file_encoding="utf-8", extra="ignore",
+        hide_input_in_errors=True,  # a refused value may be a key: never repeat it in an error
     )
 
     corpus_dir: Path = Field(Path("corpus"), description="Folder of articles to ingest.")
@@ -85,6 +86,24 @@ class Settings(BaseSettings):
     api_key: SecretStr = Field(SecretStr(""), description="When set, /v1/* requires `Authorization: Bearer <key>`.")
     cors_origins: list[str] = Field([], description='Origins allowed by CORS, e.g. ["http://localhost:3000"].')
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest request body accepted.")
+    # A request's head (request line and headers) is bounded in size and in the time it may
+    # take to arrive, so that a client cannot hold memory or a connection with a head that
+    # never ends (assistant/server/http_protocol.py). 16 KiB is uvicorn's own h11 default and
+    # twice what browsers send with a full cookie jar; 10 s is far above a real client's.
+    max_header_bytes: int = Field(
+        16 * 1024, ge=1024, le=1024 * 1024, description="Largest request head (line and headers); larger gets 431."
+    )
+    header_timeout_s: float = Field(
+        10.0, gt=0, le=300, description="Longest a request's head may take to arrive; slower gets 408 and is closed."
+    )
+    login_failures_per_minute: int = Field(
+        10,
+        ge=1,
+        description=(
+            "Wrong API keys one client address may send in a minute (UI login form and Bearer header); "
+            "more get 429 with Retry-After until the minute has passed."
+        ),
+    )
     queue_size: int = Field(8, ge=0, description="Requests that may wait for the LLM; more get 503.")
     queue_timeout_s: float = Field(120.0, gt=0, description="Longest wait for the LLM before 504.")
     index_check_s: float = Field(
@@ -109,6 +128,20 @@ class Settings(BaseSettings):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://, e.g. http://127.0.0.1:8001")
         return value.rstrip("/")
+
+    @field_validator("api_key")
+    @classmethod
+    def _check_key(cls, value: SecretStr) -> SecretStr:
+        # HTTP carries header values as bytes that servers read as Latin-1, while a form and
+        # this setting are Unicode: a key outside printable ASCII could never be sent the same
+        # way twice, and every API client would be locked out. The key itself is never echoed.
+        key = value.get_secret_value()
+        if key and not all("!" <= c <= "~" for c in key):
+            raise ValueError(
+                "the key must be printable ASCII without spaces (letters, digits, punctuation), so that "
+                "every HTTP client can send it in a header; e.g. `python -c 'import secrets; print(secrets.token_urlsafe())'`"
+            )
+        return value
 
     @model_validator(mode="after")
     def _check_overlap(self) -> Settings:

@@ -231,11 +231,18 @@ class ChunkStore:
         return self._vectorstore
 
     def version(self) -> str:
-        """The index version the last ingest wrote ("" before any): one small read, cheap
-        enough for every server to poll."""
+        """The index version the last ingest wrote ("" before any, or with no collection)."""
+        return self.stored_version() or ""
+
+    def stored_version(self) -> str | None:
+        """What the store says of its index, in one small read cheap enough for every server
+        to poll: the version the last ingest wrote; "" while the collection holds none (an
+        ingest is filling a new or reset collection, or one stopped half-way); None when there
+        is no collection at all (never ingested, reset, or a Chroma server that lost its data).
+        A server tells these apart to say why it still answers from an older index."""
         with self._reachable():
             collection = self._existing()
-        return str((collection.metadata or {}).get(_VERSION_KEY, "")) if collection is not None else ""
+        return str((collection.metadata or {}).get(_VERSION_KEY, "")) if collection is not None else None
 
     def mark_version(self) -> str:
         """Record the version of the chunk set the store holds now, and the glossary derived

@@ -33,18 +33,25 @@ def _mount_ui(app: FastAPI, state: AssistantState) -> FastAPI:
 
     from assistant.composition import build_store
     from ui.app import CSS, DEFAULT_EXAMPLES, build_ui, example_questions
-    from ui.auth import KeyGate, gradio_user, login_routes
+    from ui.auth import KeyGate, Sessions, gradio_user, login_routes
+    from ui.queue_guard import QueueGuard
 
     try:  # the example questions come from the index's metadata: no model needed
         examples = example_questions(build_store(state.settings).question_chunks())
     except Exception:  # no index yet: the chat says so; the examples are generic
         examples = DEFAULT_EXAMPLES
     blocks = build_ui(lambda: (state.service, state.reason), examples)
+    # Queue requests Gradio would fail on get a 4xx first (inside the key gate, when there is one).
+    guard = Middleware(QueueGuard, blocks=blocks, max_body_bytes=state.settings.max_body_bytes)
     key = state.settings.api_key.get_secret_value()
     if not key:
-        return gr.mount_gradio_app(app, blocks, path=UI_PATH, css=CSS, show_error=False)
-    app.include_router(login_routes(key, UI_PATH))  # before the mount, which would take its paths
+        return gr.mount_gradio_app(
+            app, blocks, path=UI_PATH, css=CSS, show_error=False, app_kwargs={"middleware": [guard]}
+        )
+    sessions, attempts = Sessions(key), state.key_attempts
+    app.include_router(login_routes(key, UI_PATH, sessions, attempts))  # before the mount, which would take its paths
+    gate = Middleware(KeyGate, key=key, sessions=sessions, attempts=attempts)
     return gr.mount_gradio_app(
         app, blocks, path=UI_PATH, css=CSS, show_error=False,
-        app_kwargs={"middleware": [Middleware(KeyGate, key=key)]}, auth_dependency=gradio_user(key),
+        app_kwargs={"middleware": [gate, guard]}, auth_dependency=gradio_user(key, sessions),
     )

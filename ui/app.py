@@ -1,12 +1,14 @@
 """The Gradio chat: it displays what the answer service says and nothing more.
 
 The same Blocks is mounted by `assistant serve` at /ui (one set of loaded models) or
-launched on its own by `python -m ui`.
+launched on its own by `assistant ui`. Each browser session's conversation stays on the
+server (ui/conversation.py): the page sends only the new question.
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -19,14 +21,19 @@ import gradio as gr  # noqa: E402
 from langchain_core.documents import Document  # noqa: E402
 
 from assistant.errors import Busy, QuestionError, QueueTimeout
-from assistant.rewrite import Turn
+from assistant.questions import MAX_QUESTION_CHARS
+from assistant.server.errors import stack_without_messages
 from assistant.service import AnswerService
-from ui.render import CSS, asked_text, render_answer, render_error, render_partial, render_question, render_status
+from ui import conversation
+from ui.gradio_logs import log_gradio_tracebacks
+from ui.render import CSS, asked_text, render_answer, render_error, render_partial, render_status
 
 __all__ = [
     "CSS", "DEFAULT_EXAMPLES", "ServiceProvider", "build_ui", "example_questions", "respond", "retry_turn",
     "stop_answer", "undo_turn",
 ]
+
+log = logging.getLogger("ui")
 
 # Returns the loaded service, or None and the reason it is not there yet.
 ServiceProvider = Callable[[], tuple[AnswerService | None, str]]
@@ -68,26 +75,23 @@ def _status(service: AnswerService | None, reason: str, last_ms: float | None = 
     return render_status(service.backend, service.chunk_count, last_ms)
 
 
-def _history(messages: list[dict]) -> list[Turn]:
-    """The user's earlier questions: all the rewriter needs to understand a follow-up."""
-    return [Turn(role="user", content=asked_text(m["content"])) for m in messages if m.get("role") == "user"]
-
-
 def respond(
     provider: ServiceProvider, question: str, messages: list[dict], cancel: threading.Event | None = None
 ) -> Iterator[tuple[list[dict], str, str]]:
     """One chat turn: (messages, cleared textbox, status) as the answer streams in.
 
-    Any failure ends as a friendly message in the chat, never a traceback. Setting cancel
-    (the Stop button) ends the model's turn at once; the answer ends with quotes."""
+    messages is the session's conversation (ui/conversation.py): the turn adds the question
+    and its answer, and lets the oldest turns go past KEPT_TURNS. Any failure ends as a
+    friendly message in the chat, never a traceback. Setting cancel (the Stop button) ends
+    the model's turn at once; the answer ends with quotes."""
     messages = list(messages or [])
     service, reason = provider()
     asked = " ".join((question or "").split())
     if not asked:
         yield messages, "", _status(service, reason)
         return
-    history = _history(messages)
-    messages.append({"role": "user", "content": render_question(asked)})
+    history = conversation.history(messages)
+    messages = conversation.asking(messages, asked)
     if service is None:
         messages.append({"role": "assistant", "content": render_error(f"The assistant is not ready yet: {reason}")})
         yield messages, "", _status(service, reason)
@@ -122,22 +126,13 @@ def respond(
         yield messages, "", _status(service, reason)
 
 
-def _question_at(messages: list[dict], index: object) -> int | None:
-    """Where the turn to retry or undo starts: the user message the chat names (Gradio sends
-    the last one), or else the last user message; None in a chat without questions."""
-    if isinstance(index, int) and 0 <= index < len(messages) and messages[index].get("role") == "user":
-        return index
-    asked = [i for i, m in enumerate(messages) if m.get("role") == "user"]
-    return asked[-1] if asked else None
-
-
 def retry_turn(
     provider: ServiceProvider, messages: list[dict], index: object, cancel: threading.Event | None = None
 ) -> Iterator[tuple[list[dict], str]]:
     """Retry: the question at index asked again, a new answer streaming in place of the old
     one; (messages, status). The textbox is not touched: it may hold the next question."""
     messages = list(messages or [])
-    at = _question_at(messages, index)
+    at = conversation.question_at(messages, index)
     if at is None:
         yield messages, _status(*provider())
         return
@@ -150,7 +145,7 @@ def undo_turn(provider: ServiceProvider, messages: list[dict], index: object) ->
     """Undo: the question at index and its answer leave the chat; the question goes back
     into the textbox to be edited. (messages, textbox, status)."""
     messages = list(messages or [])
-    at = _question_at(messages, index)
+    at = conversation.question_at(messages, index)
     if at is None:
         return messages, "", _status(*provider())
     return messages[:at], asked_text(messages[at]["content"]), _status(*provider())
@@ -187,21 +182,63 @@ def stop_answer(request: gr.Request | None = None) -> None:
         cancel.set()
 
 
+# What a chat handler yields to Gradio: the conversation twice (the Chatbot shows it, the
+# session's gr.State keeps it), then its other outputs (textbox, status).
+Outputs = tuple
+
+
+def _to_chat_and_state(turns: Iterator[tuple]) -> Iterator[Outputs]:
+    for messages, *rest in turns:
+        yield (messages, messages, *rest)
+
+
+FAILED = "Sorry, something went wrong in the chat. Please try again."
+
+
+def _failsafe(turns: Iterator[Outputs], before: list[dict], others: int) -> Iterator[Outputs]:
+    """The last line of every chat handler: a failure nobody foresaw ends as a message in the
+    chat and one record in the server's log (stack, no message: a message may quote the user).
+    It never reaches Gradio, which would print it to stderr, the user's text included.
+    before: the conversation the turn started from; others: the handler's outputs after the
+    two conversation ones, left as they are."""
+    shown = list(before or [])
+    try:
+        for outputs in turns:
+            shown = outputs[0]
+            yield outputs
+    except Exception as error:
+        log.error("a chat turn failed (%s)\n%s", type(error).__name__, stack_without_messages(error))
+        messages = [*shown, {"role": "assistant", "content": render_error(FAILED)}]
+        yield (messages, messages, *[gr.skip()] * others)
+
+
+def _event_index(event: gr.EventData | None) -> object:
+    """The message index of a Retry or Undo, or None. gr.EventData rather than RetryData or
+    UndoData: those read the browser's event data in their constructor, before the handler
+    runs, and fail there (printed by Gradio) on a request that lacks it."""
+    try:
+        return event.index if event is not None else None
+    except (AttributeError, TypeError):  # no event data, or not an object
+        return None
+
+
 def _asking(provider: ServiceProvider, text: str | None = None) -> Callable:
     """A chat handler: for the textbox (question from the input) or an example button (its
     own question). A generator, so the answer streams."""
 
+    def turn(question: str, messages: list[dict], request: gr.Request | None) -> Iterator[Outputs]:
+        answered = _respond_cancellably(provider, question, messages, request)
+        yield from _failsafe(_to_chat_and_state(answered), messages, others=2)
+
     if text is None:
 
-        def ask_typed(
-            question: str, messages: list[dict], request: gr.Request
-        ) -> Iterator[tuple[list[dict], str, str]]:
-            yield from _respond_cancellably(provider, question, messages, request)
+        def ask_typed(question: str, messages: list[dict], request: gr.Request) -> Iterator[Outputs]:
+            yield from turn(question, messages, request)
 
         return ask_typed
 
-    def ask_example(messages: list[dict], request: gr.Request) -> Iterator[tuple[list[dict], str, str]]:
-        yield from _respond_cancellably(provider, text, messages, request)
+    def ask_example(messages: list[dict], request: gr.Request) -> Iterator[Outputs]:
+        yield from turn(text, messages, request)
 
     return ask_example
 
@@ -209,10 +246,10 @@ def _asking(provider: ServiceProvider, text: str | None = None) -> Callable:
 def _retrying(provider: ServiceProvider) -> Callable:
     """The chat's Retry button (under the last answer): a generator, so the new answer streams."""
 
-    def retry_last(
-        messages: list[dict], retry: gr.RetryData, request: gr.Request
-    ) -> Iterator[tuple[list[dict], str]]:
-        yield from _cancellably(request, lambda cancel: retry_turn(provider, messages, retry.index, cancel))
+    def retry_last(messages: list[dict], retry: gr.EventData, request: gr.Request) -> Iterator[Outputs]:
+        index = _event_index(retry)
+        retried = _cancellably(request, lambda cancel: retry_turn(provider, messages, index, cancel))
+        yield from _failsafe(_to_chat_and_state(retried), messages, others=1)
 
     return retry_last
 
@@ -220,22 +257,26 @@ def _retrying(provider: ServiceProvider) -> Callable:
 def _undoing(provider: ServiceProvider) -> Callable:
     """The chat's Undo button (under the last answer)."""
 
-    def undo_last(messages: list[dict], undo: gr.UndoData) -> tuple[list[dict], str, str]:
-        return undo_turn(provider, messages, undo.index)
+    def undo_last(messages: list[dict], undo: gr.EventData) -> Iterator[Outputs]:
+        undone = (undo_turn(provider, messages, _event_index(undo)) for _ in range(1))  # run inside _failsafe
+        yield from _failsafe(_to_chat_and_state(undone), messages, others=2)
 
     return undo_last
 
 
 def build_ui(provider: ServiceProvider, examples: list[str]) -> gr.Blocks:
+    log_gradio_tracebacks()
+
     def ask_api(question: str) -> dict:
-        """One question, the whole answer object (for gradio_client and scripts)."""
+        """One question, the whole answer object (for gradio_client and scripts). A refusal is
+        the caller's to read, not a failure of the server: Gradio does not print it."""
         service, reason = provider()
         if service is None:
-            raise gr.Error(f"The assistant is not ready yet: {reason}")
+            raise gr.Error(f"The assistant is not ready yet: {reason}", print_exception=False)
         try:
             return service.ask(question).model_dump()
-        except QuestionError as error:
-            raise gr.Error(str(error)) from None
+        except (QuestionError, Busy, QueueTimeout) as error:
+            raise gr.Error(str(error), print_exception=False) from None
 
     # No analytics: this machine reaches no network, and users' questions stay here.
     with gr.Blocks(title="Career Q&A assistant", fill_width=False, analytics_enabled=False) as blocks:
@@ -259,6 +300,7 @@ def build_ui(provider: ServiceProvider, examples: list[str]) -> gr.Blocks:
                 elem_id="question",
                 scale=5,
                 max_lines=4,
+                max_length=MAX_QUESTION_CHARS,  # the browser takes no more than the assistant reads
             )
             send = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=80)
         with gr.Row():
@@ -270,22 +312,28 @@ def build_ui(provider: ServiceProvider, examples: list[str]) -> gr.Blocks:
             # would show "&lt;"); asked, it goes through respond like a typed one.
             example_buttons = [gr.Button(q, size="sm", elem_classes=["example-q"]) for q in examples]
         status = gr.Markdown(_status(*provider()), elem_id="status")
+        # The session's conversation, kept on the server (ui/conversation.py): the browser
+        # sends only the new question, however long the chat. The Chatbot is an output only.
+        talk = gr.State([])
 
-        outputs = [chatbot, question, status]
-        question.submit(_asking(provider), [question, chatbot], outputs, api_name=False)
-        send.click(_asking(provider), [question, chatbot], outputs, api_name=False)
+        outputs = [chatbot, talk, question, status]
+        question.submit(_asking(provider), [question, talk], outputs, api_name=False)
+        send.click(_asking(provider), [question, talk], outputs, api_name=False)
         for button, text in zip(example_buttons, examples, strict=True):
-            button.click(_asking(provider, text), [chatbot], outputs, api_name=False)
+            button.click(_asking(provider, text), [talk], outputs, api_name=False)
         # Retry and Undo are the Chatbot's own buttons under the last answer (greyed out while
         # an answer streams); a retried answer streams like any other.
-        chatbot.retry(_retrying(provider), [chatbot], [chatbot, status], api_name=False)
-        chatbot.undo(_undoing(provider), [chatbot], outputs, api_name=False)
+        chatbot.retry(_retrying(provider), [talk], [chatbot, talk, status], api_name=False)
+        chatbot.undo(_undoing(provider), [talk], outputs, api_name=False)
         # Stop only sets the turn's cancel: the turn then ends itself, with the article's own
         # sentences and their cards. Gradio's `cancels=` would kill the event instead, leaving
         # the half-written text on screen with no cards (tests/ui/test_browser.py saw it).
         stop.click(stop_answer, None, None, api_name=False)
         chatbot.change(None, None, None, js=QUESTION_ON_TOP, queue=False, api_name=False)
-        clear.click(lambda: ([], "", _status(*provider())), None, outputs, api_name=False)
+        clear.click(lambda: ([], [], "", _status(*provider())), None, outputs, api_name=False)
+        # The Chatbot's own trash button empties only what the browser shows: the conversation
+        # the server keeps goes too, or the next answer would bring it back.
+        chatbot.clear(lambda: [], None, talk, api_name=False)
         blocks.load(lambda: _status(*provider()), None, status, api_name=False)
         gr.api(ask_api, api_name="ask")
     return blocks

@@ -16,42 +16,101 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
+import threading
+import time
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocketClose
 
-from assistant.server.deps import bearer_key_matches, key_matches
+from assistant.server.deps import (
+    bearer_key_matches,
+    checked_bearer,
+    client_address,
+    key_matches,
+    too_many_wrong_keys,
+)
 from assistant.server.errors import error_response
+from assistant.server.key_attempts import KeyAttempts
 
-__all__ = ["COOKIE", "KeyGate", "gradio_user", "has_key", "login_routes", "session_token"]
+__all__ = ["COOKIE", "SESSION_HOURS", "KeyGate", "Sessions", "gradio_user", "login_routes"]
 
 COOKIE = "assistant_ui_session"
-_SESSION_PURPOSE = b"assistant web UI session v1"
+_SESSION_PURPOSE = b"assistant web UI session v2"
+# How long a login lasts: a working day and a half, so a browser left open overnight asks again.
+SESSION_HOURS = 12
 
 
-def session_token(key: str) -> str:
-    """What the login cookie holds: derived from the key rather than the key itself, so a
-    cookie read off a disk does not open the /v1 API; changing the key logs everybody out."""
-    return hmac.new(key.encode(), _SESSION_PURPOSE, hashlib.sha256).hexdigest()
+class Sessions:
+    """The login cookie: `nonce.expiry.signature`, signed with a key derived from the API key.
+
+    Signed rather than stored, so every replica that shares the key accepts the cookie any of
+    them issued and a restart logs nobody out; the cookie never holds the key, so one read off
+    a disk does not open the /v1 API, and changing the key logs everybody out. Each login gets
+    its own nonce and expiry. Logging out revokes that nonce in this process until the cookie
+    would have expired anyway (other replicas do not hear of it: their copy stays valid until
+    its expiry, and the browser has dropped it)."""
+
+    def __init__(self, key: str, clock: Callable[[], float] = time.time) -> None:
+        self._signing = hmac.new(key.encode(), _SESSION_PURPOSE, hashlib.sha256).digest()
+        self._clock = clock
+        self._revoked: dict[str, float] = {}  # nonce -> its expiry
+        self._lock = threading.Lock()
+
+    def issue(self) -> str:
+        payload = f"{secrets.token_urlsafe(16)}.{int(self._clock() + SESSION_HOURS * 3600)}"
+        return f"{payload}.{self._sign(payload)}"
+
+    def valid(self, token: str) -> bool:
+        parsed = self._parse(token)
+        if parsed is None:
+            return False
+        nonce, expiry = parsed
+        with self._lock:
+            return expiry > self._clock() and nonce not in self._revoked
+
+    def revoke(self, token: str) -> None:
+        parsed = self._parse(token)
+        if parsed is None:
+            return
+        with self._lock:
+            now = self._clock()
+            self._revoked = {n: e for n, e in self._revoked.items() if e > now}  # forget the expired
+            self._revoked[parsed[0]] = parsed[1]
+
+    def _sign(self, payload: str) -> str:
+        return hmac.new(self._signing, payload.encode(), hashlib.sha256).hexdigest()
+
+    def _parse(self, token: str) -> tuple[str, float] | None:
+        """(nonce, expiry) of a token this key signed; None for anything else."""
+        payload, _, signature = token.rpartition(".")
+        if not hmac.compare_digest(signature.encode(), self._sign(payload).encode()):
+            return None
+        nonce, _, expiry = payload.partition(".")
+        return (nonce, float(expiry)) if expiry.isdigit() else None
 
 
-def has_key(connection: HTTPConnection, key: str) -> bool:
-    """The request carries the key: as a Bearer header, or as the login cookie."""
-    if bearer_key_matches(connection.headers.get("authorization", ""), key):
+def _has_key(connection: HTTPConnection, key: str, sessions: Sessions, attempts: KeyAttempts) -> bool:
+    """The request carries the key: as a Bearer header (counted when wrong), or as a login
+    cookie that is valid. Raises HTTPException(429) while the address is blocked."""
+    if checked_bearer(connection, key, attempts):
         return True
-    return hmac.compare_digest(connection.cookies.get(COOKIE, "").encode(), session_token(key).encode())
+    return sessions.valid(connection.cookies.get(COOKIE, ""))
 
 
-def gradio_user(key: str) -> Callable[[Request], str | None]:
-    """Gradio's `auth_dependency`: the same check, so Gradio's own per-route checks agree."""
+def gradio_user(key: str, sessions: Sessions) -> Callable[[Request], str | None]:
+    """Gradio's `auth_dependency`: the same check, so Gradio's own per-route checks agree.
+    KeyGate has refused (and counted) every wrong key before Gradio sees the request."""
 
     def user(request: Request) -> str | None:
-        return "key holder" if has_key(request, key) else None
+        if bearer_key_matches(request.headers.get("authorization", ""), key):
+            return "key holder"
+        return "key holder" if sessions.valid(request.cookies.get(COOKIE, "")) else None
 
     return user
 
@@ -59,20 +118,34 @@ def gradio_user(key: str) -> Callable[[Request], str | None]:
 class KeyGate:
     """ASGI middleware for the Gradio app: requests without the key never reach it.
 
-    A browser opening a page is sent to the login page; anything else gets the API's 401."""
+    A browser opening a page is sent to the login page; anything else gets the API's 401
+    (429 while its address has sent too many wrong keys)."""
 
-    def __init__(self, app: ASGIApp, key: str) -> None:
+    def __init__(self, app: ASGIApp, key: str, sessions: Sessions, attempts: KeyAttempts) -> None:
         self.app = app
         self.key = key
+        self.sessions = sessions
+        self.attempts = attempts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket") or has_key(HTTPConnection(scope), self.key):
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        connection = HTTPConnection(scope)
+        try:
+            allowed = _has_key(connection, self.key, self.sessions, self.attempts)
+        except HTTPException as refused:  # too many wrong keys from this address
+            if scope["type"] == "websocket":
+                await WebSocketClose(code=1008)(scope, receive, send)
+                return
+            await error_response(refused.status_code, refused.detail, headers=refused.headers)(scope, receive, send)
+            return
+        if allowed:
             await self.app(scope, receive, send)
             return
         if scope["type"] == "websocket":
             await WebSocketClose(code=1008)(scope, receive, send)  # 1008: policy violation
             return
-        connection = HTTPConnection(scope)
         if scope["method"] in ("GET", "HEAD") and "text/html" in connection.headers.get("accept", ""):
             # Inside the mount, root_path is the UI's own path (e.g. /ui), proxies' prefix included.
             response = RedirectResponse(f"{scope.get('root_path', '')}/login", status_code=303)
@@ -104,11 +177,11 @@ input, button {{ font: inherit; padding: 0.5rem; width: 100%; box-sizing: border
 
 
 def _login_page(problem: str = "", status_code: int = 200) -> HTMLResponse:
-    shown = f'<p class="problem" role="alert">{problem}</p>' if problem else ""  # problem: our own fixed text
+    shown = f'<p class="problem" role="alert">{problem}</p>' if problem else ""  # problem: our own text, no input
     return HTMLResponse(_PAGE.format(problem=shown), status_code, headers={"Cache-Control": "no-store"})
 
 
-def login_routes(key: str, ui_path: str) -> APIRouter:
+def login_routes(key: str, ui_path: str, sessions: Sessions, attempts: KeyAttempts) -> APIRouter:
     """GET/POST <ui_path>/login and <ui_path>/logout, for the parent app (outside the gate).
 
     Include them before mounting the UI: routes match in order, and the mount would take
@@ -124,17 +197,25 @@ def login_routes(key: str, ui_path: str) -> APIRouter:
 
     @router.post(f"{ui_path}/login", response_model=None)
     def login(request: Request, given: Annotated[str, Form(alias="key")] = "") -> HTMLResponse | RedirectResponse:
+        address = client_address(request)
+        if wait := attempts.retry_after(address):
+            refused = too_many_wrong_keys(wait)
+            page = _login_page(f"Too many wrong keys: try again in {wait} s.", 429)
+            page.headers.update(refused.headers or {})
+            return page
         if not key_matches(given, key):
+            attempts.failed(address)
             return _login_page("That is not the key.", 401)
         response = RedirectResponse(f"{cookie_path(request)}/", status_code=303)
         response.set_cookie(
-            COOKIE, session_token(key), path=cookie_path(request), httponly=True, samesite="lax",
-            secure=request.url.scheme == "https",
+            COOKIE, sessions.issue(), max_age=SESSION_HOURS * 3600, path=cookie_path(request), httponly=True,
+            samesite="lax", secure=request.url.scheme == "https",
         )
         return response
 
     @router.get(f"{ui_path}/logout")
     def logout(request: Request) -> RedirectResponse:
+        sessions.revoke(request.cookies.get(COOKIE, ""))  # a copy of the cookie kept elsewhere stops working too
         response = RedirectResponse(f"{cookie_path(request)}/login", status_code=303)
         response.delete_cookie(COOKIE, path=cookie_path(request))
         return response

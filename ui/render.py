@@ -17,10 +17,13 @@ from assistant.answer import Answer, AnswerSentence, Citation
 from assistant.sentences import sentence_spans
 
 __all__ = [
-    "CSS", "asked_text", "render_answer", "render_error", "render_partial", "render_question", "render_status",
+    "CSS", "asked_text", "render_answer", "render_error", "render_notice", "render_partial", "render_question",
+    "render_status", "shows_error",
 ]
 
 _MARKER = re.compile(r"\[(\d+)\]")
+# A lone surrogate: a browser can send one (JSON "\ud800"), but no page can hold it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
 CSS = """
@@ -41,11 +44,18 @@ CSS = """
 .answer.abstained .abstain { border-left: 4px solid #f59e0b; padding: 0.4em 0.7em; background: rgba(245,158,11,0.08); }
 .answer .notes { font-size: 0.8em; opacity: 0.75; }
 .answer.error { border-left: 4px solid #ef4444; padding: 0.4em 0.7em; }
+.chat-notice { font-size: 0.85em; opacity: 0.8; font-style: italic; }
 """
 
 
+def _valid(text: str) -> str:
+    """The text with each lone surrogate shown as U+FFFD: Gradio's JSON encoder cannot encode
+    one, and a chat update holding it would cut the page's event stream (a TypeError)."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def _e(text: str) -> str:
-    return html.escape(text, quote=True)
+    return html.escape(_valid(text), quote=True)
 
 
 def _markers(numbers: list[int], prefix: str) -> str:
@@ -127,6 +137,19 @@ def render_error(message: str) -> str:
     return f'<div class="answer error" data-error="true">{_e(message)}</div>'
 
 
+def shows_error(content: str | list | dict) -> bool:
+    """The message is one render_error wrote: its turn was not answered."""
+    return 'data-error="true"' in str(content)
+
+
+def render_notice(kept: int) -> str:
+    """The chat's own note at its top, once its oldest turns have been let go."""
+    return (
+        '<div class="chat-notice" data-notice="trimmed">Earlier questions and answers were removed from this '
+        f"chat: it keeps the last {kept}, and follow-up questions can refer only to those.</div>"
+    )
+
+
 def render_question(text: str) -> str:
     """The user's own message, as text: the chat would run any HTML in it."""
     return _e(text)
@@ -147,7 +170,7 @@ def asked_text(content: str | list | dict) -> str:
 def _md(text: str) -> str:
     """Text for Markdown: every ASCII punctuation mark backslash-escaped (CommonMark allows it
     for all of them), so neither HTML nor Markdown (links, images, emphasis) can form."""
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(text.split()))
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(_valid(text).split()))
 
 
 def render_status(backend: str | None, passages: int = 0, last_ms: float | None = None, reason: str = "") -> str:

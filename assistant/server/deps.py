@@ -6,12 +6,17 @@ import secrets
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from starlette.requests import HTTPConnection
 
+from assistant.server.key_attempts import KeyAttempts
 from assistant.server.middleware import body_was_cut
 from assistant.server.state import AssistantState
 from assistant.service import AnswerService
 
-__all__ = ["Service", "State", "bearer_key_matches", "key_matches", "require_api_key", "require_json"]
+__all__ = [
+    "Service", "State", "bearer_key_matches", "checked_bearer", "client_address", "key_matches", "require_api_key",
+    "require_json", "too_many_wrong_keys",
+]
 
 
 def get_state(request: Request) -> AssistantState:
@@ -41,11 +46,36 @@ def bearer_key_matches(authorization: str, expected: str) -> bool:
     return scheme.lower() == "bearer" and key_matches(given, expected)
 
 
+def client_address(connection: HTTPConnection) -> str:
+    return connection.client.host if connection.client else "-"
+
+
+def too_many_wrong_keys(seconds: int) -> HTTPException:
+    return HTTPException(
+        429, f"too many wrong API keys from this address: try again in {seconds} s", headers={"Retry-After": str(seconds)}
+    )
+
+
+def checked_bearer(connection: HTTPConnection, expected: str, attempts: KeyAttempts) -> bool:
+    """Whether the request's Bearer header holds the key; a wrong one is counted against the
+    client's address, and past the limit any key it sends is refused unchecked (429)."""
+    given = connection.headers.get("authorization", "")
+    if not given:
+        return False
+    address = client_address(connection)
+    if wait := attempts.retry_after(address):
+        raise too_many_wrong_keys(wait)
+    if bearer_key_matches(given, expected):
+        return True
+    attempts.failed(address)
+    return False
+
+
 def require_api_key(request: Request, state: State) -> None:
     expected = state.settings.api_key.get_secret_value()
     if not expected:
         return
-    if not bearer_key_matches(request.headers.get("authorization", ""), expected):
+    if not checked_bearer(request, expected, state.key_attempts):
         raise HTTPException(401, "missing or wrong API key: send `Authorization: Bearer <key>`",
                             headers={"WWW-Authenticate": "Bearer"})
 

@@ -89,7 +89,8 @@ class Ready(BaseModel):
         "ready",
         description=(
             "degraded: the LLM failed its last turn (answers fall back to the article's quotes), or the vector "
-            "store is unreachable (answers come from the index loaded before)."
+            "store is unreachable or holds no index version to follow (no collection: its data was lost or "
+            "reset; or an ingest is filling it): answers come from the index loaded before."
         ),
     )
     backend: str

@@ -27,3 +27,17 @@ def test_environment_and_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 def test_bad_values_are_refused(values):
     with pytest.raises(ValidationError):
         Settings(_env_file=None, **values)
+
+
+@pytest.mark.parametrize("key", ["cl\u00e9-secr\u00e8te", "key with space", "tab\tkey", "\u200bhidden"])
+def test_an_api_key_no_http_client_can_send_the_same_way_is_refused_without_echoing_it(key):
+    """Headers reach the server as Latin-1 bytes, the login form and this setting as Unicode:
+    a non-ASCII key would lock every API client out."""
+    with pytest.raises(ValidationError) as raised:
+        Settings(_env_file=None, api_key=key)
+    assert "printable ASCII" in str(raised.value)
+    assert key not in str(raised.value)
+
+
+def test_a_printable_ascii_api_key_is_taken():
+    assert Settings(_env_file=None, api_key="Abc-123_~!x").api_key.get_secret_value() == "Abc-123_~!x"

@@ -45,3 +45,15 @@ def keyless_server(tmp_path_factory, embeddings):
     assert PAYLOAD_QUESTION in {d.metadata.get("question") for d in store.documents()}
     with serving(settings, root, "extractive", ASSISTANT_API_KEY="") as (base, _log):
         yield base
+
+
+@pytest.fixture(scope="session")
+def json_logged_server(index_settings, tmp_path_factory):
+    """`assistant serve` with the API key and the extractive backend, writing its log as JSON
+    (ASSISTANT_LOG_FORMAT=json): for tests of what the UI's error paths answer and log.
+    Yields (base URL, log path)."""
+    from tests.conftest import serving
+
+    log_dir = tmp_path_factory.mktemp("server-json-log")
+    with serving(index_settings, log_dir, "extractive", ASSISTANT_LOG_FORMAT="json") as served:
+        yield served

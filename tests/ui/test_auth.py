@@ -142,3 +142,79 @@ def test_without_a_key_the_ui_stays_open(keyless_server):
     assert httpx.get(f"{keyless_server}/ui/config", timeout=30).status_code == 200
     assert httpx.get(f"{keyless_server}/v1/sources", timeout=30).status_code == 200
     assert httpx.get(f"{keyless_server}/ui/login", timeout=30).status_code != 200  # no login page of ours
+
+
+def test_a_logged_out_cookie_stays_refused_even_when_sent_again(live_server):
+    """Each login gets its own cookie value; logging out revokes it, so a copy kept (or
+    stolen) before the logout opens nothing."""
+    base, _ = live_server
+    with httpx.Client(base_url=base, timeout=30) as first, httpx.Client(base_url=base, timeout=30) as second:
+        first.post("/ui/login", data={"key": LIVE_API_KEY})
+        second.post("/ui/login", data={"key": LIVE_API_KEY})
+        kept = first.cookies[COOKIE]
+        assert kept != second.cookies[COOKIE]
+        first.get("/ui/logout")
+        replayed = httpx.get(f"{base}/ui/config", cookies={COOKIE: kept}, timeout=30)
+        assert refused(replayed)
+        assert second.get("/ui/config").status_code == 200  # another login is untouched
+
+
+@pytest.fixture
+def web_client(tmp_path):
+    """The whole web app in this process (API and UI), over an empty data folder: enough for
+    the login, CORS and redirect logic, which need no index."""
+    from fastapi.testclient import TestClient
+
+    from assistant.settings import Settings
+    from launch.web import create_web_app
+
+    def build(**overrides) -> TestClient:
+        settings = Settings(
+            _env_file=None, data_dir=tmp_path / "data", corpus_dir=CORPUS, api_key=LIVE_API_KEY, **overrides
+        )
+        return TestClient(create_web_app(settings), raise_server_exceptions=False)
+
+    return build
+
+
+def test_wrong_logins_past_the_limit_get_429_and_the_right_key_waits_too(web_client):
+    client = web_client(login_failures_per_minute=3)
+    for _ in range(3):
+        assert client.post("/ui/login", data={"key": "guess"}).status_code == 401
+    blocked = client.post("/ui/login", data={"key": LIVE_API_KEY})
+    assert blocked.status_code == 429 and "Too many wrong keys" in blocked.text
+    assert int(blocked.headers["retry-after"]) > 0
+    assert COOKIE not in client.cookies
+    # The same address's Bearer guesses on the UI are refused unchecked too.
+    assert client.get("/ui/config", headers=WITH_KEY).status_code == 429
+
+
+def test_the_ui_follows_the_cors_setting_like_the_api(live_server, web_client):
+    """Gradio's own CORS allowed any localhost origin, with credentials; now no origin is
+    allowed unless ASSISTANT_CORS_ORIGINS names it, on /ui as on /v1."""
+    base, _ = live_server
+    foreign = {**WITH_KEY, "Origin": "http://localhost:3000"}
+    for path in ("/ui/config", "/v1/sources"):
+        response = httpx.get(f"{base}{path}", headers=foreign, timeout=30)
+        assert response.status_code == 200
+        assert "access-control-allow-origin" not in response.headers, path
+        assert "access-control-allow-credentials" not in response.headers, path
+    preflight = {"Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST"}
+    assert "access-control-allow-origin" not in httpx.options(f"{base}/ui/config", headers=preflight).headers
+    allowed = web_client(cors_origins=["http://localhost:3000"])
+    response = allowed.get("/ui/config", headers=foreign)
+    assert response.headers["access-control-allow-origin"] == "http://localhost:3000"
+    other = allowed.get("/ui/config", headers={**WITH_KEY, "Origin": "http://localhost:4000"})
+    assert "access-control-allow-origin" not in other.headers
+
+
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [("/v1/sources/", "/v1/sources"), ("/ui", "/ui/")],
+)
+def test_redirects_never_send_the_client_to_the_host_it_claimed(live_server, path, location):
+    base, _ = live_server
+    url = httpx.URL(base).copy_with(raw_path=path.encode())
+    response = httpx.get(url, headers={**WITH_KEY, "Host": "evil.example"}, timeout=30)
+    assert response.is_redirect, response.status_code
+    assert response.headers["location"] == location

@@ -37,6 +37,13 @@ def browser():
         browser.close()
 
 
+def opened(page) -> None:
+    """Wait until the chat is live: the page's load event has put the service's status in (the
+    page is built before the service is ready). Not "network idle": the page keeps a heartbeat
+    request open, Gradio's sign that the tab still holds its server-side conversation."""
+    page.locator("#status", has_text="LLM backend").wait_for(timeout=ANSWER_TIMEOUT_MS)
+
+
 def log_in(page, base: str, key: str = LIVE_API_KEY) -> None:
     """Open the UI as a visitor does: sent to the login page, then back to the chat."""
     page.goto(f"{base}/ui/")
@@ -44,7 +51,7 @@ def log_in(page, base: str, key: str = LIVE_API_KEY) -> None:
     page.locator("#key").fill(key)
     page.locator("#login").click()
     page.wait_for_url(f"{base}/ui/")
-    page.wait_for_load_state("networkidle")
+    opened(page)
 
 
 def no_dialogs(page) -> list[str]:
@@ -162,7 +169,8 @@ def test_an_example_question_from_the_corpus_is_shown_as_text_and_never_runs(bro
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     dialogs = no_dialogs(page)
-    page.goto(f"{keyless_server}/ui/", wait_until="networkidle")
+    page.goto(f"{keyless_server}/ui/")
+    opened(page)
     example = page.locator(".example-q", has_text="Should I become a manager?")
     assert example.inner_text().strip() == PAYLOAD_QUESTION
     assert page.locator("#examples img, #examples svg[onload]").count() == 0
@@ -262,3 +270,63 @@ def test_undo_takes_the_last_question_and_answer_away_and_puts_the_question_back
     assert [(role, text) for role, text, _ in asked_and_answered(page)][0] == ("user", "How do I make banana bread?")
     assert [role for role, _, _ in asked_and_answered(page)] == ["user", "bot"], shot
     assert page.locator("#question textarea").input_value() == "What about sourdough?", shot
+
+
+# The question asked is the chat's last, and the turn has ended: its answer is drawn in full
+# (an answer, an abstention or an error; no "…" still streaming).
+TURN_ENDED = """(asked) => {
+    const questions = [...document.querySelectorAll("#chat [data-testid=user]")];
+    const answers = [...document.querySelectorAll("#chat .answer")];
+    return questions.length > 0 && questions.pop().innerText.trim() === asked
+        && answers.length > 0 && !answers.pop().classList.contains("streaming");
+}"""
+LONG_CHAT = [
+    "Do staff engineers only write code?",
+    "Will I lose my engineering chops if I move to product?",
+    "What's the career path that gets me to the exec level the fastest?",
+    "How do I know if I'm making the right choice?",
+    "Should I become an engineering manager?",
+]
+
+
+def test_a_long_conversation_answers_every_question_and_says_when_old_turns_go(
+    browser, live_extractive_server, tmp_path
+):
+    """30 turns. The page once sent the whole rendered chat with each question; past the
+    server's 64 KB body limit (turn 24 or so) the turn failed with a bare "Error" and the
+    question was lost. Now the server keeps the conversation: the page sends the question."""
+    from ui.conversation import KEPT_TURNS
+
+    base, _ = live_extractive_server
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sent: list[int] = []  # the body of each queue/join, in bytes
+    page.on("request", lambda r: sent.append(len(r.post_data_buffer or b"")) if "/queue/join" in r.url else None)
+    log_in(page, base)
+    turns = 30
+    asked = [f"{LONG_CHAT[n % len(LONG_CHAT)]} (turn {n})" for n in range(1, turns + 1)]
+    for turn, question in enumerate(asked, start=1):
+        page.locator("#question textarea").fill(question)
+        page.locator("#ask").click()
+        try:
+            page.wait_for_function(TURN_ENDED, arg=question, timeout=30_000)
+        except Exception as error:
+            pytest.fail(f"turn {turn} was not answered ({error}); screenshot: {shot_of(page, tmp_path, 'lost')}")
+        answer = page.locator("#chat .answer").last
+        assert answer.get_attribute("data-abstained") is not None, f"turn {turn}: {answer.inner_text()}"
+    shot = shot_of(page, tmp_path, "long-chat")
+    assert page.locator("#chat [data-error='true']").count() == 0, shot
+    shown = [text.strip() for text in page.locator("#chat [data-testid=user]").all_inner_texts()]
+    assert shown == asked[-KEPT_TURNS:], shot  # the latest turns, in order, each with its answer
+    assert page.locator("#chat .answer[data-abstained]").count() == KEPT_TURNS, shot
+    notice = page.locator("#chat [data-notice='trimmed']")
+    assert notice.count() == 1 and f"keeps the last {KEPT_TURNS}" in notice.inner_text(), shot
+    assert "Error" not in page.locator("body").inner_text(), shot  # Gradio's own bare "Error"
+    assert len(sent) > turns and max(sent) < 1024, sent  # small, however long the chat
+    context.close()
+
+
+def shot_of(page, folder: Path, name: str) -> Path:
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -3,7 +3,15 @@
 from html import unescape
 
 from assistant.answer import Answer, AnswerSentence, Citation
-from ui.render import asked_text, render_answer, render_error, render_partial, render_question, render_status
+from ui.render import (
+    asked_text,
+    render_answer,
+    render_error,
+    render_partial,
+    render_question,
+    render_status,
+    shows_error,
+)
 
 CITATION = Citation(
     id=1, chunk_id="c1", source="a.txt", title="T <b>", author="A", section="Q & A > Why?",
@@ -49,6 +57,14 @@ def test_abstention_looks_different():
 def test_partial_and_error_are_escaped():
     assert "&lt;script&gt;" in render_partial("<script>")
     assert 'data-error="true"' in render_error("busy <now>") and "&lt;now&gt;" in render_error("busy <now>")
+    assert shows_error(render_error("busy")) and not shows_error(render_partial('data-error="true"'))
+
+
+def test_a_lone_surrogate_is_shown_as_a_replacement_character_so_the_page_can_be_encoded():
+    for shown in (render_question("\ud800 Should I?"), render_error("\udfff x"), render_status(None, reason="\ud800")):
+        shown.encode("utf-8")  # Gradio's JSON encoder would fail on it and cut the chat's stream
+        assert "\ufffd" in shown
+    assert asked_text(render_question("\ud800 Should I?")) == "\ufffd Should I?"
 
 
 def test_long_passages_are_cut_to_the_sentence_and_its_neighbours():

@@ -119,15 +119,6 @@ def test_stop_frees_the_model_at_once_and_the_turn_ends_with_quotes(make_service
     assert 'data-abstained="false"' in messages[-1]["content"] and "cite-card" in messages[-1]["content"]
 
 
-def as_the_browser_sends(messages):
-    """The chat as a Gradio 6 handler receives it back: each content a list of text parts."""
-    import gradio as gr
-    from gradio.components.chatbot import ChatbotDataMessages
-
-    chatbot = gr.Chatbot()
-    return chatbot.preprocess(ChatbotDataMessages.model_validate(chatbot.postprocess(messages).model_dump()))
-
-
 class Recording(AnswerService):
     """The real service, noting each question and the history it was asked with."""
 
@@ -140,11 +131,47 @@ class Recording(AnswerService):
         yield from super().stream(question, history, top_k, cancel)
 
 
-def test_a_follow_up_reads_the_questions_from_the_chat_the_browser_sends_back(retriever):
+def test_a_refused_question_is_not_what_a_follow_up_refers_to(retriever):
+    """A question over the limit is refused in the chat; the next one is asked as if it had
+    not been there (it once failed the next turn: a history turn over 20,000 characters)."""
     service = Recording(retriever, None, backend="extractive")
-    first, _, _ = last_turn(lambda: (service, ""), PAYLOAD)
-    last_turn(lambda: (service, ""), "What about staff engineers?", as_the_browser_sends(first))
-    assert service.seen[1] == ("What about staff engineers?", [PAYLOAD])
+    first, _, _ = last_turn(lambda: (service, ""), "What are the top skills of a staff engineer?")
+    refused, _, _ = last_turn(lambda: (service, ""), "Why? " * 5_000, first)
+    assert 'data-error="true"' in refused[-1]["content"] and "longer than" in refused[-1]["content"]
+    chat, _, _ = last_turn(lambda: (service, ""), "What about managers?", refused)
+    assert service.seen[-1] == ("What about managers?", ["What are the top skills of a staff engineer?"])
+    assert 'data-abstained="false"' in chat[-1]["content"]
+
+
+def test_a_lone_surrogate_is_refused_in_the_chat_and_shown_as_a_replacement_character(retriever):
+    service = Recording(retriever, None, backend="extractive")
+    messages, _, _ = last_turn(lambda: (service, ""), "\ud800 Should I become a manager?")
+    assert asked_text(messages[0]["content"]) == "\ufffd Should I become a manager?"
+    assert "not valid Unicode" in messages[1]["content"] and 'data-error="true"' in messages[1]["content"]
+    for message in messages:
+        message["content"].encode("utf-8")  # what Gradio's JSON encoder must be able to send
+
+
+def test_a_failure_nobody_foresaw_ends_as_a_message_in_the_chat_and_one_record_without_the_question(caplog):
+    """The Gradio handler's last line: nothing reaches Gradio, which would print it to stderr."""
+    import logging
+    from types import SimpleNamespace
+
+    from ui.app import FAILED, _asking
+
+    question = "-".join(["SECRET", "QUESTION"])  # so no source line in the stack holds it
+
+    def broken_provider():
+        raise RuntimeError(f"quoting the user: {question}")
+
+    before = [{"role": "user", "content": "Earlier?"}, {"role": "assistant", "content": "An answer."}]
+    handler = _asking(broken_provider)
+    with caplog.at_level(logging.ERROR, logger="ui"):
+        *_, (shown, kept, textbox, status) = handler(question, before, SimpleNamespace(session_hash="s-9"))
+    assert shown is kept and shown[:2] == before and FAILED in shown[-1]["content"]
+    assert textbox == status == {"__type__": "update"}  # left as they were
+    (record,) = [r for r in caplog.records if r.name == "ui"]
+    assert "RuntimeError" in record.getMessage() and question not in record.getMessage()
 
 
 def test_retry_asks_the_last_question_again_and_its_new_answer_replaces_the_old(retriever):
@@ -154,7 +181,7 @@ def test_retry_asks_the_last_question_again_and_its_new_answer_replaces_the_old(
     provider = lambda: (service, "")  # noqa: E731
     first, _, _ = last_turn(provider, "What are the top skills of a staff engineer?")
     chat, _, _ = last_turn(provider, "Do staff engineers only write code?", first)
-    turns = list(retry_turn(provider, as_the_browser_sends(chat), 2))
+    turns = list(retry_turn(provider, chat, 2))
     for shown, _ in turns:  # while it streams too, the question stays right above its answer
         assert [m["role"] for m in shown] == ["user", "assistant", "user", "assistant"]
         assert asked_text(shown[2]["content"]) == "Do staff engineers only write code?"
@@ -188,7 +215,7 @@ def test_undo_takes_the_last_pair_away_and_puts_the_question_back_in_the_textbox
     provider = lambda: (service, "")  # noqa: E731
     first, _, _ = last_turn(provider, "What are the top skills of a staff engineer?")
     chat, _, _ = last_turn(provider, PAYLOAD, first)
-    messages, textbox, status = undo_turn(provider, as_the_browser_sends(chat), 2)
+    messages, textbox, status = undo_turn(provider, chat, 2)
     assert [asked_text(m["content"]) for m in messages if m["role"] == "user"] == [
         "What are the top skills of a staff engineer?"
     ]

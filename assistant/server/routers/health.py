@@ -10,6 +10,7 @@ from assistant.errors import StoreUnavailableError
 from assistant.server.deps import State
 from assistant.server.errors import error_response
 from assistant.server.schemas import ErrorResponse, Health, Ready
+from assistant.server.state import answering_from
 
 router = APIRouter(tags=["health"])
 
@@ -32,14 +33,20 @@ async def readyz(state: State) -> Ready | JSONResponse:
         in_line=service.gate.admitted,
         index_version=service.index_version,
     )
+    problems = []
     try:
         await run_in_threadpool(service.check_store)
     except StoreUnavailableError as error:
         # Still ready: answers come from the index snapshot in memory. New index versions wait
         # until the store is back, and a load balancer should not pull every replica out.
-        ready.status = "degraded"
-        ready.problem = f"{error}: answering from the index loaded before (version {service.index_version})"
+        problems.append(f"{error}: {answering_from(service)}")
     else:
-        if service.llm_problem:  # still ready: quotes keep serving while the LLM fails
-            ready.status, ready.problem = "degraded", service.llm_problem
+        # The store answers but holds no index to follow (its data lost, a rebuild under way):
+        # the index check's verdict, with the same snapshot still answering.
+        if state.problem:
+            problems.append(state.problem)
+    if service.llm_problem:  # still ready: quotes keep serving while the LLM fails
+        problems.append(service.llm_problem)
+    if problems:
+        ready.status, ready.problem = "degraded", "; ".join(problems)
     return ready

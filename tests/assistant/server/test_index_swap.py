@@ -1,6 +1,7 @@
 """Servers that stay true to the index while articles are edited, added and deleted under them:
 the real `assistant ingest` in another process, the real `assistant serve` (one on an embedded
-store, two replicas sharing a real `chroma run` server), questions asked all the while."""
+store, two replicas sharing a real `chroma run` server), questions asked all the while; and
+replicas that say so when their Chroma server comes back without the index."""
 
 from __future__ import annotations
 
@@ -10,15 +11,15 @@ import subprocess
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
 from assistant.settings import Settings
-from tests.conftest import ARTICLE, CORPUS, DATA, LIVE_API_KEY, serving
-from tests.processes import chroma_server, tool, wait_for
+from tests.conftest import ARTICLE, DATA, LIVE_API_KEY, article_corpus, serving
+from tests.processes import chroma_server, free_port, tool, wait_for
 
 pytestmark = pytest.mark.integration
 AUTH = {"Authorization": f"Bearer {LIVE_API_KEY}"}
@@ -47,6 +48,24 @@ def ingest(settings: Settings, env: dict[str, str]) -> str:
 def serves(base: str, version: str) -> bool:
     ready = httpx.get(f"{base}/readyz", timeout=10)
     return ready.status_code == 200 and ready.json()["index_version"] == version
+
+
+def readiness(base: str) -> dict:
+    ready = httpx.get(f"{base}/readyz", timeout=10)
+    assert ready.status_code == 200, ready.text  # degraded is still 200: a load balancer keeps the replica
+    return ready.json()
+
+
+def ready_with(base: str, version: str) -> bool:
+    """Ready, with no problem, serving this index version."""
+    ready = readiness(base)
+    return (ready["status"], ready["problem"], ready["index_version"]) == ("ready", "", version)
+
+
+def says_lost(base: str) -> bool:
+    """Degraded because the store holds no collection (not, say, because it is still down)."""
+    ready = readiness(base)
+    return ready["status"] == "degraded" and "holds no collection" in ready["problem"]
 
 
 def ask(base: str, question: str) -> dict:
@@ -99,7 +118,7 @@ def edit_article(corpus: Path) -> None:
 
 def test_a_server_started_before_the_first_ingest_serves_it_and_follows_later_ones(tmp_path):
     corpus = tmp_path / "corpus"
-    shutil.copytree(CORPUS, corpus)
+    article_corpus(corpus)
     settings = Settings(_env_file=None, data_dir=tmp_path / "data", corpus_dir=corpus)
     with serving(settings, tmp_path, "extractive", wait_ready=False, ASSISTANT_INDEX_CHECK_S="0.5") as (base, _log):
         assert "no index" in httpx.get(f"{base}/readyz", timeout=10).json()["error"]["message"]
@@ -120,7 +139,7 @@ def test_a_server_started_before_the_first_ingest_serves_it_and_follows_later_on
 
 def test_two_replicas_on_one_chroma_server_follow_edits_additions_and_deletions(tmp_path):
     corpus = tmp_path / "corpus"
-    shutil.copytree(CORPUS, corpus)
+    article_corpus(corpus)
     with chroma_server(tmp_path / "chroma", tmp_path) as chroma_url:
         # Each replica with its own data folder, as on two hosts: the Chroma server is all they share.
         replicas = [
@@ -157,3 +176,46 @@ def test_two_replicas_on_one_chroma_server_follow_edits_additions_and_deletions(
                     assert cites(ask(base, SABBATICAL_QUESTION), ARTICLE.name, "sabbatical"), (what, base)
                     added = cites(ask(base, ONE_ON_ONES), "remote-work-notes.txt")
                     assert added == (what == "an added article"), (what, base)
+
+
+def test_replicas_say_degraded_while_their_chroma_server_lost_the_index_and_ready_once_it_is_ingested_again(tmp_path):
+    """Issue 24, item 7: Chroma restarted on its port with an empty folder. The replicas answer on
+    from the snapshot they hold, /readyz says why, and an ingest into the new store mends them."""
+    corpus = tmp_path / "corpus"
+    article_corpus(corpus)
+    port = free_port()
+    with ExitStack() as first_chroma:
+        chroma_url = first_chroma.enter_context(chroma_server(tmp_path / "chroma-a", tmp_path, port))
+        replicas = [
+            Settings(_env_file=None, data_dir=tmp_path / f"replica-{n}", corpus_dir=corpus, chroma_url=chroma_url)
+            for n in (1, 2)
+        ]
+        env = {"ASSISTANT_CHROMA_URL": chroma_url}
+        version = ingest(replicas[0], env)
+        with (
+            serving(replicas[0], tmp_path, "extractive", ASSISTANT_INDEX_CHECK_S="0.5", **env) as (one, _),
+            serving(replicas[1], tmp_path, "extractive", ASSISTANT_INDEX_CHECK_S="0.5", **env) as (two, _),
+        ):
+            bases = [one, two]
+            assert all(ready_with(base, version) for base in bases)
+
+            first_chroma.close()  # Chroma stops, and comes back on its port over an empty folder
+            with chroma_server(tmp_path / "chroma-b", tmp_path, port):
+                for base in bases:
+                    wait_for(lambda b=base: says_lost(b), f"{base} to say its store lost the index", limit_s=180)
+                    ready = readiness(base)
+                    assert ready["problem"] == (
+                        f"the store at {chroma_url} holds no collection 'career-articles' (its data was lost or "
+                        "reset; `assistant ingest` rebuilds it): answering from the index loaded before "
+                        f"(version {version})"
+                    )
+                    assert ready["index_version"] == version
+                    answer = ask(base, IN_SCOPE)  # from the snapshot the replica holds
+                    assert not answer["abstained"] and cites(answer, ARTICLE.name)
+
+                edit_article(corpus)  # a new version, so the replicas must load it, not only stop worrying
+                new = ingest(replicas[0], env)
+                assert new != version
+                for base in bases:
+                    wait_for(lambda b=base: ready_with(b, new), f"{base} to serve the new store's index", limit_s=180)
+                    assert cites(ask(base, SABBATICAL_QUESTION), ARTICLE.name, "sabbatical")
