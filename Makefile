@@ -15,7 +15,7 @@ LLAMA := $(shell grep -o 'llama-cpp-python==[0-9.]*' pyproject.toml)
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 LLAMA_WHEELS := $(HOME)/.cache/career-assistant/$(shell printf '%s' '$(LLAMA) $(LLAMA_CMAKE_ARGS)' | sha256sum | cut -c1-12)
 
-.PHONY: run test soak install install-test ingest clean
+.PHONY: run test check soak install install-test ingest clean
 
 run: $(VENV)/.installed
 	@$(BIN)/assistant ingest
@@ -23,6 +23,11 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	@$(BIN)/python -m pytest
+
+# The fast loop while changing code: every test not marked `integration` (no real model,
+# store, server or browser), about a minute on 2 cores. `make test` stays the whole suite.
+check: $(VENV)/.installed-test
+	@$(BIN)/python -m pytest -m "not integration" -q
 
 # A bounded load run on loopback (two replicas, one Chroma and one llama.cpp server, then one
 # in-process replica); figures in .data/soak/soak.md. About 5 minutes.

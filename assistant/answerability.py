@@ -12,9 +12,9 @@ The evidence score adds three signals, each for a failure the others miss:
   is the focus penalty. "How much does a staff engineer make at Google?" leans on "Google"
   (0.2), "finally got promoted ... now what" barely on "finally" (0.01).
 
-The weights were fitted on the tuning split and evals/calibration.jsonl (best balanced
-accuracy, 0.94 against 0.87 for meaning alone); the threshold is calibrated by
-`assistant calibrate`. The locked split only reports how it does. Below the threshold the
+The weights were fitted on the tuning split and evals/calibration.jsonl (balanced accuracy
+0.94 at the fit, against 0.87 for meaning alone); the threshold is then placed by
+`assistant calibrate` on the same questions (0.95 there at 0.380: Settings.abstain_below). The locked split only reports how it does. Below the threshold the
 assistant abstains without calling the LLM.
 """
 
@@ -32,7 +32,6 @@ __all__ = [
     "FOCUS_WEIGHT",
     "abstention",
     "evidence_score",
-    "focus_penalty",
     "meaning_shifts",
     "term_coverage",
 ]
@@ -50,11 +49,6 @@ def term_coverage(question: str, passages: Iterable[Passage], idf: Callable[[str
 def meaning_shifts(question_vector: list[float], without_each_word: list[list[float]]) -> list[float]:
     """How far the question's meaning moves with each uncovered word dropped (normalised vectors)."""
     return [1.0 - dot(question_vector, v) for v in without_each_word]
-
-
-def focus_penalty(question_vector: list[float], without_each_word: list[list[float]]) -> float:
-    """The largest change in meaning from dropping one uncovered word."""
-    return max(meaning_shifts(question_vector, without_each_word), default=0.0)
 
 
 def evidence_score(closest_chunk: float, closest_sentence: float, coverage: float = 0.0, focus: float = 0.0) -> float:

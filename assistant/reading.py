@@ -15,7 +15,9 @@ articles never use. Each word of the question is looked up against what the inde
    weighs these: a question about a salary figure, a named company or an interview
    format leans on words no passage holds.
 
-Every source of words here is the corpus or the model, never a hand-written list.
+Every word a question is read *into* comes from the corpus or the model, never from a
+hand-written list. The one list used is assistant.terms' stopwords, the function words
+("the", "how") that are never read as content in the first place.
 """
 
 from __future__ import annotations

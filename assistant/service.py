@@ -135,9 +135,19 @@ class AnswerService:
         """The version of the index this service answers from."""
         return self.retriever.version
 
-    def stored_index_version(self) -> str:
-        """The version the store holds now (moves when an ingest changed it)."""
-        return self.retriever.store.version()
+    def stored_index_version(self) -> str | None:
+        """The version the store holds now (moves when an ingest changed it): "" while the
+        collection holds none yet, None with no collection (ChunkStore.stored_version)."""
+        return self.retriever.store.stored_version()
+
+    @property
+    def store_location(self) -> str:
+        """The Chroma server's URL or the embedded store's folder, for messages."""
+        return self.retriever.store.location
+
+    @property
+    def collection_name(self) -> str:
+        return self.retriever.store.collection_name
 
     def reindexed(self) -> AnswerService:
         """This service over a fresh snapshot of the index, sharing the model, the line to it,
@@ -174,11 +184,11 @@ class AnswerService:
         self.retriever.best_score("warm up")
         self.evidence_cache.fill(self.retriever.passages(max_chunks))
 
-    def evidence(self, question: str, top_k: int | None = None) -> float:
-        """How well the index covers a question: what the abstention threshold is compared with."""
-        reading = self.retriever.read(question)
-        passages = self.retriever.retrieve(reading.text, top_k or self.top_k)
-        return self._evidence(reading, PassageEvidence(passages, self.evidence_cache))[0]
+    def evidence(self, question: str, top_k: int | None = None, history: Sequence[Turn] = ()) -> float:
+        """How well the index covers a question: what the abstention threshold is compared with
+        (the same reading and retrieval as an answer's, follow-ups made standalone first)."""
+        reading, _, evidence = self._retrieved(question, history, top_k)
+        return self._evidence(reading, evidence)[0]
 
     def model_messages(self, question: str, evidence: PassageEvidence | None = None) -> list[BaseMessage]:
         """What the model reads for a standalone question: the sentences quote selection
@@ -215,11 +225,8 @@ class AnswerService:
         question = check_question(question)
         started = time.perf_counter()
         timings = Timings()
-        # Read in the index's own words: short forms expanded, misspellings fixed.
-        reading = self.retriever.read(standalone_question(question, history, self.embed, self.retriever.reader.covers))
+        reading, passages, evidence = self._retrieved(question, history, top_k)
         standalone = reading.text
-        passages = self.retriever.retrieve(standalone, top_k or self.top_k)
-        evidence = PassageEvidence(passages, self.evidence_cache)
         score, focal = self._evidence(reading, evidence)
         timings.retrieval = _ms(started)
         base = {"question": question, "standalone_question": standalone, "backend": self.backend}
@@ -274,6 +281,15 @@ class AnswerService:
         yield AnswerEvent(event="done", answer=answer)
 
     # -- parts -----------------------------------------------------------------------------
+    def _retrieved(
+        self, question: str, history: Sequence[Turn], top_k: int | None
+    ) -> tuple[Reading, list[Passage], PassageEvidence]:
+        """The question made standalone (a follow-up), read in the index's own words (short
+        forms expanded, misspellings fixed); its passages and their sentences."""
+        reading = self.retriever.read(standalone_question(question, history, self.embed, self.retriever.reader.covers))
+        passages = self.retriever.retrieve(reading.text, top_k or self.top_k)
+        return reading, passages, PassageEvidence(passages, self.evidence_cache)
+
     def _evidence(self, reading: Reading, evidence: PassageEvidence) -> tuple[float, list[str]]:
         """The evidence score (assistant.answerability) and the uncovered words the question
         leans on most."""

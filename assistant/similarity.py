@@ -11,7 +11,9 @@ __all__ = ["dot", "unit_rows"]
 
 def dot(a: Sequence[float], b: Sequence[float]) -> float:
     """The cosine of two normalised vectors (the bundled model's are: encode_kwargs normalise)."""
-    return sum(x * y for x, y in zip(a, b, strict=True))
+    if len(a) != len(b):
+        raise ValueError(f"vectors of {len(a)} and {len(b)} dimensions")
+    return float(np.dot(a, b))
 
 
 def unit_rows(matrix: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ calibration questions (evals/calibration.jsonl and the dataset's tuning split,
 threshold on questions it was not chosen with.
 
     assistant calibrate            # the scores on stderr, ASSISTANT_ABSTAIN_BELOW=<t> on stdout
-    python -m evals.calibrate      # the same
+    python -m launch calibrate     # the same (the command line sits above this package)
 """
 
 from __future__ import annotations
@@ -92,10 +92,3 @@ def calibrate_index(settings, questions: list[tuple[str, bool]] | None = None) -
     service = build_service(settings, with_llm=False, warm_up=False)
     return calibrate(service.evidence, calibration_questions() if questions is None else questions)
 
-
-if __name__ == "__main__":
-    import sys
-
-    from launch.cli import app
-
-    app(["calibrate", *sys.argv[1:]], prog_name="python -m evals.calibrate")

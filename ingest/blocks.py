@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
+
+import yaml
 
 __all__ = ["Block", "ParsedText", "parse_html", "parse_markdown", "parse_text"]
 
@@ -75,17 +78,23 @@ def parse_text(text: str) -> ParsedText:
 
 
 def _front_matter(text: str) -> tuple[dict[str, str], str]:
-    """Read simple `key: value` front matter between --- lines (no YAML dependency needed)."""
+    """YAML front matter between --- lines, read with PyYAML (safe_load): its scalar values as
+    text, keyed in lower case. Front matter that is not valid YAML, or not a mapping, gives no
+    metadata; it is still cut from the body, which it is not part of."""
     if not text.startswith("---"):
         return {}, text
     end = text.find("\n---", 3)
     if end == -1:
         return {}, text
-    metadata: dict[str, str] = {}
-    for line in text[3:end].splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip():
-            metadata[key.strip().lower()] = value.strip().strip("\"'")
+    try:
+        parsed = yaml.safe_load(text[3:end])
+    except yaml.YAMLError:
+        parsed = None
+    metadata = {
+        str(key).strip().lower(): str(value).strip()
+        for key, value in (parsed.items() if isinstance(parsed, dict) else ())
+        if isinstance(value, str | int | float | date) and str(key).strip()
+    }
     rest = text[end + 4 :]
     return metadata, rest.split("\n", 1)[1] if "\n" in rest else ""
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-__all__ = ["LazyEmbeddings", "model_identity"]
+__all__ = ["LazyEmbeddings", "model_identity", "reporting_batches"]
 
 
 def model_identity(model: str) -> str:
@@ -45,6 +46,7 @@ class LazyEmbeddings(Embeddings):
     @property
     def loaded(self) -> bool:
         return self._inner is not None
+
 
     def _load(self) -> Embeddings:
         with self._lock:
@@ -99,3 +101,19 @@ class LazyEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self._load().embed_query(text)
+
+
+@contextmanager
+def reporting_batches(embeddings: Embeddings, on_batch: Callable[[int], None]) -> Iterator[None]:
+    """Have the embeddings call on_batch(count) after each batch embedded inside the block.
+
+    A hook on the object rather than an argument because LangChain's vector store calls
+    embed_documents itself, with no way to pass one through; the one caller is an ingest,
+    which has the object to itself while it runs (a server never ingests). LazyEmbeddings
+    (and the tests' fake) call the hook; other Embeddings just report nothing per batch."""
+    previous = getattr(embeddings, "on_batch", None)
+    embeddings.on_batch = on_batch  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        embeddings.on_batch = previous  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ingest.document import PreparedDocument, prepare
+from ingest.embeddings import reporting_batches
 from ingest.loaders import MAX_FILE_BYTES, CorpusFileError, discover, load_file
 from ingest.memory import release_freed_memory
 from ingest.record import IngestRecord
@@ -180,25 +181,7 @@ class Ingestor:
         progress = progress or _NoProgress()
         paths = list(paths)
         report = IngestReport()
-
-        # Load and chunk every file first (no model, no store), so a failing file is known
-        # before anything is written and the bar knows how many chunks there are to embed.
-        outcomes: list[PreparedDocument | CorpusFileError] = []
-        prepare_seconds: dict[str, float] = {}
-        existing = [p for p in paths if p.exists()]
-        missing = [CorpusFileError(str(p), "file not found") for p in paths if not p.exists()]
-        # discover() reads "no paths" as the whole corpus: not what "only missing paths" means.
-        for path in discover(self.corpus_dir, existing) if existing or not paths else []:
-            begun = time.perf_counter()
-            outcome = self.prepare_one(path)
-            prepare_seconds[outcome.source] = time.perf_counter() - begun
-            outcomes.append(outcome)
-        outcomes += missing
-        for error in (o for o in outcomes if isinstance(o, CorpusFileError)):
-            failed = FileResult(error.source, "failed", error=error.reason)
-            report.files.append(failed)
-            progress.file_finished(failed, prepare_seconds.get(error.source, 0.0))
-
+        outcomes, prepare_seconds = self._prepare(paths, report, progress)
         documents = [o for o in outcomes if isinstance(o, PreparedDocument)]
         # A run over every file of the corpus, each prepared: what the record may vouch for.
         whole_corpus = not paths and len(documents) == len(outcomes)
@@ -212,8 +195,51 @@ class Ingestor:
             self.store.reset()
         else:
             self.store.check_model()
-
         stored = self.store.sources()
+        self._write(documents, stored, report, progress, prepare_seconds)
+        if not paths:  # a whole-corpus run also forgets files that are gone from the corpus folder
+            self._forget_gone(set(stored) - {o.source for o in outcomes}, report, progress)
+        report.index_version = self.store.mark_version()
+        report.stored_chunks = self.store.count()
+        if report.writes and self.after_change is not None:
+            self.after_change()
+        if self.record is not None and whole_corpus:
+            self.record.save(report.index_version)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _prepare(
+        self, paths: list[Path], report: IngestReport, progress: Progress
+    ) -> tuple[list[PreparedDocument | CorpusFileError], dict[str, float]]:
+        """Load and chunk every file first (no model, no store), so a failing file is known
+        before anything is written and the bar knows how many chunks there are to embed.
+        Failures go into the report; (every outcome, seconds each file took) comes back."""
+        outcomes: list[PreparedDocument | CorpusFileError] = []
+        prepare_seconds: dict[str, float] = {}
+        existing = [p for p in paths if p.exists()]
+        # discover() reads "no paths" as the whole corpus: not what "only missing paths" means.
+        for path in discover(self.corpus_dir, existing) if existing or not paths else []:
+            begun = time.perf_counter()
+            outcome = self.prepare_one(path)
+            prepare_seconds[outcome.source] = time.perf_counter() - begun
+            outcomes.append(outcome)
+        outcomes += [CorpusFileError(str(p), "file not found") for p in paths if not p.exists()]
+        for error in (o for o in outcomes if isinstance(o, CorpusFileError)):
+            failed = FileResult(error.source, "failed", error=error.reason)
+            report.files.append(failed)
+            progress.file_finished(failed, prepare_seconds.get(error.source, 0.0))
+        return outcomes, prepare_seconds
+
+    def _write(
+        self,
+        documents: list[PreparedDocument],
+        stored: dict,
+        report: IngestReport,
+        progress: Progress,
+        prepare_seconds: dict[str, float],
+    ) -> None:
+        """Each group of files reconciled with the store (their new chunks embedded), the bar
+        advanced batch by batch as the model embeds."""
         progress.start(sum(len(d.chunks) for d in documents))
         embedded = 0
 
@@ -222,8 +248,7 @@ class Ingestor:
             embedded += count
             progress.advance(count)
 
-        self.store.embeddings.on_batch = count_embedded
-        try:
+        with reporting_batches(self.store.embeddings, count_embedded):
             for group in _groups(documents, self.group_chunks):
                 begun = time.perf_counter()
                 before = embedded
@@ -235,7 +260,7 @@ class Ingestor:
                 synced = self.store.sync_sources({d.source: d.chunks for d in group})
                 release_freed_memory()  # what embedding the group freed (ingest.memory)
                 size = sum(len(d.chunks) for d in group)
-                progress.advance(size - (embedded - before))
+                progress.advance(size - (embedded - before))  # the chunks that needed no embedding
                 # The group's time is shared by its files in proportion to their chunks.
                 share = (time.perf_counter() - begun) / max(size, 1)
                 for document in group:
@@ -250,26 +275,14 @@ class Ingestor:
                         unchanged=outcome.unchanged,
                     )
                     report.files.append(done)
-                    seconds = prepare_seconds[document.source] + share * len(document.chunks)
-                    progress.file_finished(done, seconds)
-        finally:
-            self.store.embeddings.on_batch = None
+                    progress.file_finished(done, prepare_seconds[document.source] + share * len(document.chunks))
 
-        if not paths:
-            # A whole-corpus run also forgets files that are gone from the corpus folder.
-            present = {o.source for o in outcomes}
-            for source in sorted(set(stored) - present):
-                begun = time.perf_counter()
-                removed = self.store.remove_source(source)
-                self._cleaned_path(source).unlink(missing_ok=True)
-                gone = FileResult(source, "removed", removed=removed)
-                report.files.append(gone)
-                progress.file_finished(gone, time.perf_counter() - begun)
-        report.index_version = self.store.mark_version()
-        report.stored_chunks = self.store.count()
-        if report.writes and self.after_change is not None:
-            self.after_change()
-        if self.record is not None and whole_corpus:
-            self.record.save(report.index_version)
-        report.seconds = time.perf_counter() - started
-        return report
+    def _forget_gone(self, sources: set[str], report: IngestReport, progress: Progress) -> None:
+        """The chunks and cleaned texts of files no longer in the corpus folder."""
+        for source in sorted(sources):
+            begun = time.perf_counter()
+            removed = self.store.remove_source(source)
+            self._cleaned_path(source).unlink(missing_ok=True)
+            gone = FileResult(source, "removed", removed=removed)
+            report.files.append(gone)
+            progress.file_finished(gone, time.perf_counter() - begun)

@@ -1,5 +1,6 @@
 """Shared fixtures: every data folder points into tmp_path, and the expensive things
-(the embedding model, an index of the real corpus) are built once per test session."""
+(the embedding model, an index of the article) are built once per test session. Every index
+and corpus here holds the article alone (article_corpus), whatever else corpus/ holds."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 ARTICLE = CORPUS / "career-paths-beyond-senior-software-engineer.txt"
+ARTICLE_SIDECAR = ARTICLE.with_suffix(".meta.json")  # ingest.loaders.SIDECAR_SUFFIX
 DATA = Path(__file__).resolve().parent / "ingest" / "data"
 LIVE_API_KEY = "test-key-42"
 
@@ -40,12 +42,22 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     get_settings.cache_clear()
 
 
+def article_corpus(target: Path) -> Path:
+    """A corpus folder at target holding the article alone (and its .meta.json sidecar).
+
+    The tests pin the article's chunks, sections and answers: they read it from a folder of
+    its own, so another article added to corpus/ changes none of them."""
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(ARTICLE, target / ARTICLE.name)
+    if ARTICLE_SIDECAR.exists():
+        shutil.copy2(ARTICLE_SIDECAR, target / ARTICLE_SIDECAR.name)
+    return target
+
+
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
-    """A copy of the real corpus that a test may edit."""
-    target = tmp_path / "corpus"
-    shutil.copytree(CORPUS, target)
-    return target
+    """A copy of the article's corpus (article_corpus) that a test may edit."""
+    return article_corpus(tmp_path / "corpus")
 
 
 @pytest.fixture(scope="session")
@@ -59,11 +71,12 @@ def embeddings():
 
 @pytest.fixture(scope="session")
 def index_settings(tmp_path_factory: pytest.TempPathFactory, embeddings):
-    """Settings of an index of the real corpus, built once per session; tests only read it."""
+    """Settings of an index of the article (article_corpus), built once per session; tests only read it."""
     from assistant.composition import build_ingestor, build_store
     from assistant.settings import Settings
 
-    settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("index") / "data", corpus_dir=CORPUS)
+    folder = tmp_path_factory.mktemp("index")
+    settings = Settings(_env_file=None, data_dir=folder / "data", corpus_dir=article_corpus(folder / "corpus"))
     report = build_ingestor(settings, build_store(settings, embeddings)).run()
     assert not report.failed
     return settings
@@ -110,12 +123,13 @@ FAKE_ABSTAIN_BELOW = 0.27
 
 @pytest.fixture(scope="session")
 def fake_index_settings(tmp_path_factory: pytest.TempPathFactory):
-    """An index of the real corpus built with HashingEmbeddings: no model to load."""
+    """An index of the article (article_corpus) built with HashingEmbeddings: no model to load."""
     from assistant.composition import build_ingestor, build_store
     from assistant.settings import Settings
     from tests.fakes import HashingEmbeddings
 
-    settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("fake-index") / "data", corpus_dir=CORPUS)
+    folder = tmp_path_factory.mktemp("fake-index")
+    settings = Settings(_env_file=None, data_dir=folder / "data", corpus_dir=article_corpus(folder / "corpus"))
     assert not build_ingestor(settings, build_store(settings, HashingEmbeddings())).run().failed
     return settings
 
@@ -148,6 +162,9 @@ def serving(
         "ASSISTANT_CORPUS_DIR": str(index_settings.corpus_dir),
         "ASSISTANT_API_KEY": LIVE_API_KEY,
         "ASSISTANT_LLM_BACKEND": llm_backend,
+        # The tables of hostile requests send dozens of wrong keys on purpose from one address;
+        # the wrong-key limit has tests of its own (tests/assistant/server/test_key_attempts.py).
+        "ASSISTANT_LOGIN_FAILURES_PER_MINUTE": "100000",
         **env_extra,
     }
     base = f"http://127.0.0.1:{port}"

@@ -30,6 +30,7 @@ __all__ = [
     "chroma_server",
     "free_port",
     "llama_server_argv",
+    "log_lines_once_logged",
     "started",
     "tool",
     "wait_for",
@@ -42,6 +43,23 @@ def wait_for(condition: Callable[[], bool], what: str, limit_s: float = 60.0) ->
         wait_until(condition, what, limit_s)
     except LaunchError as error:
         pytest.fail(str(error))
+
+
+def log_lines_once_logged(log_path: Path, request_ids: set[str]) -> list[str]:
+    """The lines of `assistant serve`'s log, read once each of these requests has its line
+    there (``request_id=<id> ...``). A request's line is written just after its response is
+    sent, so a client may read the log a moment early: this waits for the lines themselves
+    (a poll of a file another process writes, failing the test past the limit), never for a
+    guessed time."""
+
+    def lines() -> list[str]:
+        return log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+
+    def logged() -> set[str]:
+        return {line.split("request_id=", 1)[1].split(" ", 1)[0] for line in lines() if "request_id=" in line}
+
+    wait_for(lambda: request_ids <= logged(), f"{log_path} to hold the lines of {len(request_ids)} request(s)")
+    return lines()
 
 
 @contextmanager

@@ -14,8 +14,9 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from assistant.server.errors import install_error_handlers
 from assistant.server.logs import QuestionNoting
-from assistant.server.metrics import AppMetrics, MetricsMiddleware, metrics_router
+from assistant.server.metrics import AppMetrics, metrics_router
 from assistant.server.middleware import BodySizeLimitMiddleware, RequestLogMiddleware
+from assistant.server.redirects import RelativeRedirectMiddleware
 from assistant.server.routers import ask, chat, health, sources
 from assistant.server.state import AssistantState
 from assistant.service import AnswerService
@@ -63,15 +64,18 @@ def create_app(
     app.state.metrics = metrics
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestLogMiddleware, log_questions=settings.log_questions)
-    app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: counts every answer, errors too
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type"],
-        )
+    # Logs each request and reports it to the metrics: every answer, errors too, to its last byte.
+    app.add_middleware(RequestLogMiddleware, log_questions=settings.log_questions, observer=metrics)
+    app.add_middleware(RelativeRedirectMiddleware)
+    # Always present, even with no origin allowed: a mounted Gradio app (the UI at /ui) adds
+    # its own CORS unless its parent app has Starlette's CORSMiddleware, and Gradio's allows
+    # any localhost origin, with credentials. So /ui follows ASSISTANT_CORS_ORIGINS like /v1.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type"],
+    )
     for router in (health.router, ask.router, chat.router, sources.router, metrics_router()):
         app.include_router(router)
     return app

@@ -19,10 +19,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.errors import Busy, QuestionError, QueueTimeout, SetupError
-from assistant.server.middleware import body_was_cut, loggable, loggable_path, request_id_of
+from assistant.server.echo import echoed
+from assistant.server.error_shape import body_too_large, error_response, internal_error
+from assistant.server.middleware import ResponseStatus, body_was_cut, loggable, loggable_path, request_id_of
 from assistant.server.schemas import ErrorResponse, OpenAIErrorResponse
 
 __all__ = [
@@ -39,17 +41,6 @@ __all__ = [
 
 log = logging.getLogger("assistant.server")
 
-_TYPES = {
-    400: "invalid_request",
-    401: "unauthorized",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "body_too_large",
-    415: "unsupported_media_type",
-    422: "invalid_request",
-    503: "unavailable",
-    504: "timeout",
-}
 
 
 _OPENAI_PATHS = ("/v1/chat/", "/v1/models")
@@ -67,31 +58,6 @@ class OpenAIError(StarletteHTTPException):
 
 def is_openai_path(scope: Scope) -> bool:
     return str(scope.get("path", "")).startswith(_OPENAI_PATHS)
-
-
-def error_response(
-    status: int,
-    message: str,
-    type_: str | None = None,
-    details=None,
-    headers=None,
-    *,
-    openai: bool = False,
-    param: str | None = None,
-    code: str | None = None,
-) -> JSONResponse:
-    error = {"type": type_ or _TYPES.get(status, "error"), "message": message, "details": details or []}
-    if openai:
-        error |= {"param": param, "code": code}
-    return JSONResponse({"error": error}, status_code=status, headers=headers)
-
-
-def body_too_large(limit: int, openai: bool = False) -> JSONResponse:
-    return error_response(413, f"the request body is too large (over {limit} bytes)", "body_too_large", openai=openai)
-
-
-def internal_error() -> JSONResponse:
-    return error_response(500, "the assistant failed unexpectedly; the error is in the server log", "internal")
 
 
 def stack_without_messages(error: BaseException) -> str:
@@ -140,26 +106,19 @@ class UnexpectedErrorMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started |= message["type"] == "http.response.start"
-            await send(message)
-
+        response = ResponseStatus(send)
         try:
-            await self.app(scope, receive, tracking_send)
+            await self.app(scope, receive, response)
         except Exception as error:
             log_unexpected("unexpected error", scope, error)
-            if not started:
+            if not response.started:
                 await internal_error()(scope, receive, send)
             # A response already under way cannot turn into a 500; uvicorn closes it short.
 
 
 def _safe(text: str) -> str:
-    # Field names can come from the request (an unknown key): a lone surrogate in one
-    # could not be encoded as the UTF-8 of the response.
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    # Field names can come from the request (an unknown key).
+    return echoed(text)
 
 
 def _describe(errors: list[dict]) -> tuple[str, list[dict]]:

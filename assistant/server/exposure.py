@@ -1,4 +1,4 @@
-"""Whether `assistant serve` (or `python -m ui`) would be open to the network without a key."""
+"""Whether `assistant serve` (or `assistant ui`) would be open to the network without a key."""
 
 from __future__ import annotations
 

@@ -4,29 +4,28 @@ Built with prometheus-client on a registry of the app's own (not the process-wid
 so several apps in one process (the tests) each count their own. Requests are labelled by
 the route template (`/v1/ask`, never the raw path; see middleware.route_template): a client
 sending random paths gets them all counted under `unmatched`, and cannot blow up the number
-of series.
+of series. The request log middleware, which sees each request end anyway, reports it
+here (`request_done`): one wrapper and one clock per request, not two.
 
-The answer path reports to a `ServiceMetrics` observer set on the AnswerService (see
-``AnswerService.observer``): outcomes and the guard's verdicts are known only there. The
+The answer path reports to the app's `AppMetrics`, set on the AnswerService as its observer
+(``AnswerService.observer``, through logs.QuestionNoting, which notes the question for the
+request's log line first): outcomes and the guard's verdicts are known only there. The
 LLM's token counts are not cheaply available on every backend (llama.cpp streams text, not
 usage), so the model's output is counted in sentences, by the guard's verdict.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 
 from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.answer import Answer
 from assistant.server.deps import require_api_key
-from assistant.server.middleware import route_template
 
-__all__ = ["AppMetrics", "MetricsMiddleware", "metrics_router"]
+__all__ = ["AppMetrics", "metrics_router"]
 
 # The guard's verdicts that keep a sentence (assistant/guard.py): every other one removes it.
 ACCEPTED = frozenset({"supported", "re-cited"})
@@ -69,6 +68,12 @@ class AppMetrics:
         for outcome in ("answered", "abstained", "fell_back", "busy"):
             self.answers.labels(outcome)  # every outcome shows from the start, at 0
 
+    def request_done(self, route: str, method: str, status: int, seconds: float) -> None:
+        """One request, as the request log middleware saw it end (to its last byte)."""
+        method = method if method in _METHODS else "other"
+        self.requests.labels(route, method, str(status)).inc()
+        self.latency.labels(route, method).observe(seconds)
+
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
 
@@ -92,39 +97,6 @@ class AppMetrics:
     def model_tokens(self, prompt: int, completion: int) -> None:
         self.llm_tokens.labels("prompt").inc(prompt)
         self.llm_tokens.labels("completion").inc(completion)
-
-
-class MetricsMiddleware:
-    """Counts and times every HTTP request, streamed ones to their last byte."""
-
-    def __init__(self, app: ASGIApp, metrics: AppMetrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        outer_root_path = scope.get("root_path", "")
-        started = time.perf_counter()
-        status = 0  # 0: the client went away before a response started
-
-        async def send_counted(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_counted)
-        except Exception:
-            status = status or 500
-            raise
-        finally:
-            route = route_template(scope, outer_root_path)
-            method = scope["method"] if scope["method"] in _METHODS else "other"
-            self.metrics.requests.labels(route, method, str(status)).inc()
-            self.metrics.latency.labels(route, method).observe(time.perf_counter() - started)
 
 
 # Methods are bounded too: anything else a client invents is "other".

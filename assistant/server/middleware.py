@@ -14,15 +14,20 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Sequence
+from typing import Protocol
 from urllib.parse import quote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from assistant.server.error_shape import body_too_large
 from assistant.server.logs import request_context
 
 __all__ = [
     "BodySizeLimitMiddleware",
     "RequestLogMiddleware",
+    "RequestObserver",
+    "ResponseStatus",
     "body_was_cut",
     "loggable",
     "loggable_path",
@@ -76,10 +81,40 @@ def route_template(scope: Scope, outer_root_path: str = "") -> str:
     return f"{mount}/{{rest}}" if mount else UNMATCHED
 
 
+class RequestObserver(Protocol):
+    def request_done(self, route: str, method: str, status: int, seconds: float) -> None: ...
+
+
+class ResponseStatus:
+    """An ASGI send that notes the status of the response it starts (0 until one starts: the
+    client went away first), adding ``headers`` to it. The one such wrapper, for the request
+    log (and the metrics it reports to) and for the middleware that turns an escaped error
+    into a 500 only while no response has started."""
+
+    def __init__(self, send: Send, headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
+        self.send = send
+        self.headers = list(headers)
+        self.status = 0
+
+    @property
+    def started(self) -> bool:
+        return self.status != 0
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            if self.headers:
+                message["headers"] = [*message.get("headers", []), *self.headers]
+        await self.send(message)
+
+
 class RequestLogMiddleware:
-    def __init__(self, app: ASGIApp, log_questions: bool = False) -> None:
+    """One log line per request, and its count and time for the metrics (``observer``)."""
+
+    def __init__(self, app: ASGIApp, log_questions: bool = False, observer: RequestObserver | None = None) -> None:
         self.app = app
         self.log_questions = log_questions
+        self.observer = observer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -92,35 +127,39 @@ class RequestLogMiddleware:
         token = request_context.set(context)
         outer_root_path = scope.get("root_path", "")
         started = time.perf_counter()
-        status = 0  # stays 0 only if the client went away before any response started
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
-            await send(message)
-
+        response = ResponseStatus(send, [(b"x-request-id", request_id.encode())])
+        escaped = False
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, response)
+        except Exception:
+            escaped = True  # only from a middleware outside UnexpectedErrorMiddleware
+            raise
         finally:
             request_context.reset(token)
-            ms = round((time.perf_counter() - started) * 1000, 1)
-            fields = {
-                "request_id": request_id,
-                "method": loggable(scope["method"]),
-                "route": route_template(scope, outer_root_path),
-                "path": loggable_path(scope["path"]),
-                "status": status,
-                "ms": ms,
-            }
-            line = "request_id=%s %s %s -> %s in %.0f ms"
-            values: tuple = (request_id, fields["method"], fields["path"], status, ms)
-            if self.log_questions and "question" in context:
-                fields["question"] = context["question"]  # a JSON string field; repr-escaped in the text
-                line += " question=%s"
-                values += (repr(context["question"][:_MAX_LOGGED_CHARS]),)
-            log.info(line, *values, extra=fields)
+            seconds = time.perf_counter() - started
+            status = response.status or (500 if escaped else 0)
+            route = route_template(scope, outer_root_path)
+            if self.observer is not None:
+                self.observer.request_done(route, scope["method"], status, seconds)
+            self._log(scope, context, route, status, seconds)
+
+    def _log(self, scope: Scope, context: dict, route: str, status: int, seconds: float) -> None:
+        request_id, ms = context["request_id"], round(seconds * 1000, 1)
+        fields = {
+            "request_id": request_id,
+            "method": loggable(scope["method"]),
+            "route": route,
+            "path": loggable_path(scope["path"]),
+            "status": status,
+            "ms": ms,
+        }
+        line = "request_id=%s %s %s -> %s in %.0f ms"
+        values: tuple = (request_id, fields["method"], fields["path"], status, ms)
+        if self.log_questions and "question" in context:
+            fields["question"] = context["question"]  # a JSON string field; repr-escaped in the text
+            line += " question=%s"
+            values += (repr(context["question"][:_MAX_LOGGED_CHARS]),)
+        log.info(line, *values, extra=fields)
 
 
 TOO_LARGE = "body_too_large"  # flag in scope["state"]: the body was cut at the limit
@@ -150,8 +189,6 @@ class BodySizeLimitMiddleware:
             return
         declared = dict(scope.get("headers") or []).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
-            from assistant.server.errors import body_too_large
-
             await body_too_large(self.max_body_bytes)(scope, receive, send)
             return
         received = 0

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant.server.echo import echoed
 from assistant.server.errors import OpenAIError
 from assistant.server.schemas import ChatCompletionRequest
 
@@ -104,7 +105,7 @@ def _in_range(value: float | None, name: str, low: float, high: float) -> None:
 
 
 def _refuse(name: str, value: Any) -> None:
-    shown = _printable(name)
+    shown = echoed(name, _MAX_NAME)
     known = name in _NEUTRAL or name in _WHY or name.startswith("stream_options.")
     if known or name in _KNOWN:
         why = _WHY.get(name, "this server cannot honour it")
@@ -113,11 +114,6 @@ def _refuse(name: str, value: Any) -> None:
     raise OpenAIError(400, f"unrecognized request argument `{shown}`: leave it out", shown, "unknown_parameter")
 
 
-def _printable(name: str) -> str:
-    # The name comes from the request: a lone surrogate could not be encoded in the
-    # response, and a long one is no help to anyone.
-    name = name.encode("utf-8", "backslashreplace").decode("utf-8")
-    return name if len(name) <= _MAX_NAME else name[:_MAX_NAME] + "..."
 
 
 # OpenAI's other chat-completion parameters: a 400 says "not supported" rather than "unrecognized".

@@ -25,20 +25,25 @@ def test_one_turn_at_a_time_a_bounded_line_and_a_time_limit():
 
 
 def test_without_limits_everyone_waits_their_turn():
+    """No bound on the line and no time limit: five callers lined up behind a running turn
+    all get theirs once it ends. (One turn at a time: the first test's QueueTimeout.)"""
     gate = GenerationGate()
-    order = []
+    running = gate.enter()
+    tickets = [gate.admit() for _ in range(5)]  # never Busy, however long the line
+    assert gate.admitted == 6
+    got: list[bool] = []
 
-    def work(n):
-        ticket = gate.enter()
-        order.append(n)
+    def work(ticket):
+        got.append(ticket.wait())
         ticket.release()
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(5)]
+    threads = [threading.Thread(target=work, args=(ticket,)) for ticket in tickets]
     for t in threads:
         t.start()
+    running.release()
     for t in threads:
         t.join()
-    assert sorted(order) == list(range(5)) and gate.admitted == 0
+    assert got == [True] * 5 and gate.admitted == 0
 
 
 def test_a_waiter_whose_caller_went_away_leaves_the_line_at_once():

@@ -59,12 +59,25 @@ def test_the_myth_of_the_staff_engineer_who_only_writes_code(guard_for, sentence
     assert guard_for("Do staff engineers only write code?").check(sentence, [1]).accepted is accepted
 
 
+SUPPLY = "There is a large supply and demand gap for engineers."
+
+
 def test_a_sentence_supported_by_another_passage_than_the_one_it_cites_is_re_cited(guard_for):
     guard = guard_for(PM)
-    verdict = guard.check("There is a large supply and demand gap for engineers.", [4])
-    assert verdict.accepted and verdict.evidence is not None
+    (holder,) = [i for i, p in enumerate(guard.passages) if "supply and demand gap" in p.text]
+    other = next(i for i in range(len(guard.passages)) if i != holder)
+    verdict = guard.check(SUPPLY, [other + 1])
+    assert verdict.accepted and verdict.reason == "re-cited"
+    assert verdict.evidence is not None and verdict.evidence.passage == holder
     assert "supply and demand gap" in verdict.evidence.text
-    assert verdict.reason == ("supported" if verdict.evidence.passage == 3 else "re-cited")
+
+
+def test_a_sentence_that_cites_the_passage_supporting_it_is_supported(guard_for):
+    guard = guard_for(PM)
+    (holder,) = [i for i, p in enumerate(guard.passages) if "supply and demand gap" in p.text]
+    verdict = guard.check(SUPPLY, [holder + 1])
+    assert verdict.accepted and verdict.reason == "supported"
+    assert verdict.evidence is not None and verdict.evidence.passage == holder
 
 
 def test_the_same_claim_twice_is_kept_once(guard_for):

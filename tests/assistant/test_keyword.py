@@ -123,3 +123,21 @@ def test_bad_construction_is_refused():
         BM25Retriever(documents=[Document(page_content="a"), Document(page_content="b")], tokens=[["a"]])
     with pytest.raises(ValueError):
         BM25Retriever(documents=[Document(page_content="a")], k=0)
+
+
+def test_the_private_bm25s_helper_takes_what_it_is_given():
+    """Upstream behaviour pinned with bm25s==0.3.16: _OkapiIndex.build_index_from_ids calls
+    bm25s.scoring._build_scores_and_indices_for_matrix (private: bm25s names
+    build_index_from_ids as the method to override, and this helper does all of its work
+    but the idf) with these keywords, and gets (data, rows, columns) back. An upgrade that
+    renames or reshapes it fails here by name; the scores themselves are checked against
+    the hand-worked formula above."""
+    import inspect
+
+    from bm25s.scoring import _build_scores_and_indices_for_matrix
+
+    parameters = set(inspect.signature(_build_scores_and_indices_for_matrix).parameters)
+    assert {
+        "corpus_token_ids", "idf_array", "avg_doc_len", "doc_frequencies", "k1", "b", "delta",
+        "nonoccurrence_array", "method", "dtype",
+    } <= parameters

@@ -113,24 +113,58 @@ def test_bad_options_exit_2_with_one_message(arguments, named, tmp_path):
     assert "Traceback" not in result.output and not (tmp_path / "work").exists()
 
 
+class AnswerClock:
+    """The event loop's clock for run_load, moved by answers rather than by the wall: each
+    answer moves it on by `step`, and an answer that is not a 200 moves it to the end at
+    once (no client then waits on a Retry-After that only the clock could end). The run's
+    time line (its end, the warm-up mark, the health polls' pace) then follows what the
+    server did, never how fast the machine is."""
+
+    def __init__(self, step: float, end: float) -> None:
+        self.now, self.step, self.end = 0.0, step, end
+
+    def answered(self, status: int | str) -> None:
+        self.now = self.now + self.step if status == 200 else max(self.now, self.end)
+
+
 @pytest.mark.integration
-def test_the_load_asks_every_replica_and_polls_health(live_extractive_server):
+def test_the_load_asks_every_replica_and_polls_health(live_extractive_server, monkeypatch):
+    import evals.soak_load
+
     base, _ = live_extractive_server
+    clients, seconds, answers_to_end = 3, 2.0, 4  # the clock reaches `seconds` with the 4th answer
+    clock = AnswerClock(seconds / answers_to_end, seconds)
+    real_ask = evals.soak_load._ask
+
+    async def ask_and_tick(*args, **kwargs):
+        status, retry_after = await real_ask(*args, **kwargs)
+        clock.answered(status)
+        return status, retry_after
+
+    monkeypatch.setattr(evals.soak_load, "_ask", ask_and_tick)
     warmed = []
-    load = asyncio.run(
-        run_load(
+
+    async def load():
+        asyncio.get_running_loop().time = lambda: clock.now  # timers and timeouts on this clock too
+        return await run_load(
             {"a": base, "b": base},  # one server under two names: round-robin must reach both
             [("Do staff engineers only write code?", True), ("How do I bake banana bread?", False)],
-            clients=3,
-            seconds=2,
+            clients=clients,
+            seconds=seconds,
             request_timeout_s=120,
-            warmup_s=0.5,
+            warmup_s=seconds / 4,
             at_warm_up=lambda: warmed.append(True),
             headers={"Authorization": f"Bearer {LIVE_API_KEY}"},
         )
-    )
-    assert len(load.answers) >= 3  # every client asks at least once; those in flight at the end are waited for
-    assert {a.status for a in load.answers} == {200}
-    assert {a.replica for a in load.answers} == {"a", "b"} and {a.in_scope for a in load.answers} == {True, False}
-    assert {p.replica for p in load.probes} == {"a", "b"} and all(p.ok for p in load.probes)
-    assert warmed == [True] and load.seconds >= 2
+
+    record = asyncio.run(load())
+    assert {a.status for a in record.answers} == {200}
+    # No request starts once the time is up; those in flight then are waited for: the 4th
+    # answer ends the run, and at most the other clients' requests were still on their way.
+    assert answers_to_end <= len(record.answers) <= answers_to_end + clients - 1
+    replicas = [a.replica for a in record.answers]
+    assert abs(replicas.count("a") - replicas.count("b")) <= 1  # round-robin across both
+    scopes = [a.in_scope for a in record.answers]
+    assert abs(scopes.count(True) - scopes.count(False)) <= 1  # and through the questions
+    assert {p.replica for p in record.probes} == {"a", "b"} and all(p.ok for p in record.probes)
+    assert warmed == [True] and record.seconds >= seconds

@@ -14,7 +14,7 @@ def test_the_snapshot_gives_every_chunk_in_reading_order_with_its_own_vector(fak
     documents, vectors = store.snapshot()
 
     assert [d.id for d in documents] == [d.id for d in store.documents()]  # reading order
-    assert isinstance(vectors, np.ndarray) and vectors.shape == (len(documents), len(vectors[0]))
+    assert isinstance(vectors, np.ndarray) and vectors.shape == (len(documents), HashingEmbeddings().dimension)
     stored = store.vectorstore.get(ids=[d.id for d in documents], include=["embeddings"])
     by_id = dict(zip(stored["ids"], stored["embeddings"], strict=True))
     for document, vector in zip(documents, vectors, strict=True):
@@ -50,3 +50,24 @@ def test_a_snapshot_read_in_small_pages_is_the_same_as_one_read_at_once(fake_ind
     assert [d.id for d in paged_documents] == [d.id for d in whole_documents]
     assert [d.metadata for d in paged_documents] == [d.metadata for d in whole_documents]
     np.testing.assert_array_equal(paged_vectors, whole_vectors)
+
+
+def test_forget_embedded_store_relies_on_chromas_private_per_path_cache(tmp_path):
+    """Upstream behaviour pinned with chromadb==1.5.9: Chroma keeps one System per path in
+    the private class dict SharedSystemClient._identifier_to_system (no public call drops a
+    single path; clear_system_cache drops every store of the process), so a second client
+    of that path shares the first's copy of the index. forget_embedded_store pops the path,
+    and the next client builds a System of its own. A Chroma upgrade that moves the cache
+    fails here, not in a server that silently keeps serving a stale index."""
+    import chromadb
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    from ingest.store import forget_embedded_store
+
+    folder = tmp_path / "chroma"
+    system = chromadb.PersistentClient(path=str(folder))._system  # a lookup in that dict, by path
+    assert SharedSystemClient._identifier_to_system[str(folder)] is system
+    assert chromadb.PersistentClient(path=str(folder))._system is system
+    forget_embedded_store(folder)
+    assert str(folder) not in SharedSystemClient._identifier_to_system
+    assert chromadb.PersistentClient(path=str(folder))._system is not system

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import numbers
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -33,11 +32,10 @@ def _numbers(value) -> list[float]:
 
 @pytest.mark.integration
 @pytest.mark.timeout(3600)  # minutes on a quiet machine; other runs share its 2 cores
-def test_bench_quick_writes_every_section_with_numbers(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # no .env of the working copy
+def test_bench_quick_writes_every_section_with_numbers(tmp_path, corpus):
+    # isolated_settings has chdir'd to tmp_path (no .env of the working copy) and pointed
+    # ASSISTANT_CORPUS_DIR at `corpus`: the article alone, whatever else corpus/ holds.
     out = tmp_path / "bench"
-    corpus = Path(__file__).resolve().parents[2] / "corpus"
-    monkeypatch.setenv("ASSISTANT_CORPUS_DIR", str(corpus))
     result = runner.invoke(app, ["bench", "--quick", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert (out / "bench.md").is_file() and (out / "bench.png").is_file()

@@ -176,11 +176,13 @@ def test_calibrate_prints_the_threshold_to_store(index_settings):
     assert "balanced accuracy" in result.stderr
 
 
-@pytest.mark.parametrize("module", ["ui", "evals.calibrate"])
-def test_the_old_module_entry_points_are_the_subcommands(module):
-    result = run("--help", env=cli_env(), module=module)
+@pytest.mark.parametrize("command", ["ui", "calibrate"])
+def test_python_dash_m_launch_runs_each_subcommand(command):
+    """`python -m launch ui` and `python -m launch calibrate` replace `python -m ui` and
+    `python -m evals.calibrate`: those made a lower package import the command line."""
+    result = run(command, "--help", env=cli_env())
     assert result.returncode == 0, result.stderr
-    assert f"Usage: python -m {module}" in result.stdout
+    assert f"Usage: assistant {command}" in result.stdout
 
 
 def test_ui_subcommand_serves_the_chat(index_settings, tmp_path):
@@ -189,3 +191,10 @@ def test_ui_subcommand_serves_the_chat(index_settings, tmp_path):
     argv = [sys.executable, "-m", "launch", "ui", "--port", str(port)]
     with started(argv, answers_200(url), tmp_path / "ui.log", env=cli_env(index_settings.data_dir)):
         assert "gradio" in httpx.get(url, timeout=30).text.lower()
+
+
+def test_serve_refuses_a_non_ascii_api_key_with_one_line_and_exit_2(tmp_path):
+    result = run("serve", "--port", str(free_port()), env=cli_env(tmp_path / "data", ASSISTANT_API_KEY="cl\u00e9"))
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert "ASSISTANT_API_KEY" in line and "printable ASCII" in line and "cl\u00e9" not in line

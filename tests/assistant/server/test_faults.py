@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import CORPUS, LIVE_API_KEY, serving
+from tests.conftest import LIVE_API_KEY, article_corpus, serving
 from tests.processes import chroma_argv, chroma_heartbeat, free_port, started, wait_for
 
 pytestmark = pytest.mark.integration
@@ -135,7 +135,9 @@ def test_a_chroma_server_that_goes_away_leaves_answers_serving_and_readyz_degrad
     store_path = tmp_path / "chroma-data"
     log = tmp_path / "chroma.log"
     with started(chroma_argv(store_path, port), chroma_heartbeat(port), log) as chroma:
-        settings = Settings(_env_file=None, data_dir=tmp_path / "data", corpus_dir=CORPUS, chroma_url=url)
+        settings = Settings(
+            _env_file=None, data_dir=tmp_path / "data", corpus_dir=article_corpus(tmp_path / "corpus"), chroma_url=url
+        )
         assert not build_ingestor(settings, build_store(settings, embeddings)).run().failed
         with serving(settings, tmp_path, "extractive", ASSISTANT_CHROMA_URL=url) as (base, _log):
             with httpx.Client(base_url=base, headers=AUTH, timeout=60) as client:
@@ -171,15 +173,13 @@ def _immutable(path: Path, on: bool) -> None:
 
 @pytest.fixture
 def read_only_index(tmp_path, embeddings) -> Iterator[Path]:
-    """A data folder with an index of the real corpus, made immutable (root ignores chmod)."""
+    """A data folder with an index of the article, made immutable (root ignores chmod)."""
     from assistant.composition import build_ingestor, build_store
     from assistant.settings import Settings
 
     if shutil.which("chattr") is None:
         pytest.skip("chattr (e2fsprogs) is needed to make a folder read-only for root")
-    corpus = tmp_path / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    settings = Settings(_env_file=None, data_dir=tmp_path / "data", corpus_dir=corpus)
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data", corpus_dir=article_corpus(tmp_path / "corpus"))
     assert not build_ingestor(settings, build_store(settings, embeddings)).run().failed
     try:
         _immutable(settings.data_dir, True)
@@ -220,7 +220,7 @@ def test_a_running_server_keeps_serving_its_index_when_the_folder_turns_read_onl
 
     if shutil.which("chattr") is None:
         pytest.skip("chattr (e2fsprogs) is needed to make a folder read-only for root")
-    settings = Settings(_env_file=None, data_dir=tmp_path / "data", corpus_dir=CORPUS)
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data", corpus_dir=article_corpus(tmp_path / "corpus"))
     build_ingestor(settings, build_store(settings, embeddings)).run()
     with serving(settings, tmp_path, "extractive") as (base, _log):
         _immutable(settings.data_dir, True)

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.conftest import LIVE_API_KEY
+from tests.processes import log_lines_once_logged
 
 pytestmark = pytest.mark.integration
 QUESTION = "Will I lose my engineering chops if I move to product?"
@@ -72,10 +73,14 @@ def test_openai_client_talks_to_it(server):
 
 
 def test_the_server_log_has_request_ids_and_never_the_key(server):
-    _, log_path = server
-    text = log_path.read_text()
-    assert "request_id=" in text and "POST /v1/ask" in text
-    assert LIVE_API_KEY not in text
+    base, log_path = server
+    headers = {**AUTH, "X-Request-ID": "key-in-log-probe"}
+    asked = httpx.post(f"{base}/v1/ask", json={"question": QUESTION}, headers=headers, timeout=120)
+    assert asked.status_code == 200 and asked.headers["x-request-id"] == "key-in-log-probe"
+    lines = log_lines_once_logged(log_path, {"key-in-log-probe"})
+    (line,) = [line for line in lines if "request_id=key-in-log-probe " in line]
+    assert "POST /v1/ask -> 200" in line
+    assert LIVE_API_KEY not in "\n".join(lines)  # sent with every request, logged with none
 
 
 @pytest.mark.skipif(shutil.which("jq") is None or shutil.which("curl") is None, reason="needs curl and jq (.ci/run installs them)")
