@@ -96,6 +96,13 @@ class Settings(BaseSettings):
     header_timeout_s: float = Field(
         10.0, gt=0, le=300, description="Longest a request's head may take to arrive; slower gets 408 and is closed."
     )
+    forwarded_allow_ips: str = Field(
+        "",
+        description=(
+            "Addresses of reverse proxies whose X-Forwarded-For/-Proto headers are trusted (comma-separated, "
+            "as uvicorn's --forwarded-allow-ips); empty = none: the client is the connection's own address."
+        ),
+    )
     login_failures_per_minute: int = Field(
         10,
         ge=1,

@@ -211,7 +211,7 @@ def serve(
     import uvicorn
 
     from assistant.server.exposure import exposure_warning
-    from assistant.server.http_protocol import bounded_head_protocol
+    from assistant.server.http_protocol import connection_options
     from assistant.server.logs import setup_logging
     from launch.memory import bound_allocator
     from launch.web import create_web_app
@@ -230,11 +230,9 @@ def serve(
             errors.print(f"[bold red]{warning}[/]", highlight=False)
         console.print(f"Serving on http://{host}:{port} (API docs: http://{host}:{port}/docs)", highlight=False)
     # log_config=None: uvicorn's records go through the handler set up above, in its format.
-    # http=: uvicorn's h11 protocol with the request head bounded in size and arrival time.
     uvicorn.run(
         create_web_app(settings), host=host, port=port, log_level="info", access_log=False, log_config=None,
-        http=bounded_head_protocol(settings.max_header_bytes, settings.header_timeout_s),
-        h11_max_incomplete_event_size=settings.max_header_bytes,
+        **connection_options(settings),
     )
 
 

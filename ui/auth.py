@@ -203,6 +203,8 @@ def login_routes(key: str, ui_path: str, sessions: Sessions, attempts: KeyAttemp
             page = _login_page(f"Too many wrong keys: try again in {wait} s.", 429)
             page.headers.update(refused.headers or {})
             return page
+        if not given.strip():  # nothing entered: nothing guessed, so nothing counted
+            return _login_page("Enter the key.", 401)
         if not key_matches(given, key):
             attempts.failed(address)
             return _login_page("That is not the key.", 401)

@@ -18,6 +18,7 @@ tests/ui/test_queue_guard.py holds Gradio 6.31 to them.
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from assistant.server.echo import echoed
 from assistant.server.errors import body_too_large, error_response
 from assistant.server.middleware import body_was_cut
 
@@ -72,7 +74,8 @@ class QueueGuard:
                 await body_too_large(self.max_body_bytes)(scope, receive, send)
                 return
             simple = named is not None and named["kind"].startswith("call")
-            refusal = self._refusal(body, named["api_name"] if named else None, simple)
+            by_name = named is not None and named["kind"] == "call/v2"
+            refusal = self._refusal(body, named["api_name"] if named else None, simple, by_name)
             if refusal is not None:
                 status, field, message = refusal
                 details = [{"field": field, "message": message}]
@@ -90,9 +93,10 @@ class QueueGuard:
         if sessions is None:  # not Gradio as we know it: let it answer
             return True
         if route == _QUEUE_STREAM:
-            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-            session = (query.get("session_hash") or [""])[0]
-            return not session or session in sessions  # none at all: FastAPI's own 422
+            query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+            given = query.get("session_hash")
+            # None at all: FastAPI's own 422. Given twice, FastAPI reads the last one, so do we.
+            return given is None or given[-1] in sessions
         call = _CALL_STREAM.fullmatch(route)
         if call is None:
             return True
@@ -105,7 +109,9 @@ class QueueGuard:
         session = next((s for s, ids in pending.items() if event_id in ids), event_id)
         return session in sessions
 
-    def _refusal(self, body: bytes, api_name: str | None, simple: bool) -> tuple[int, str, str] | None:
+    def _refusal(
+        self, body: bytes, api_name: str | None, simple: bool, named_arguments: bool = False
+    ) -> tuple[int, str, str] | None:
         """(status, field, what is wrong) for a request naming an event handler Gradio would
         fail on; None otherwise (a body that is not JSON or not its shape, Gradio refuses
         with a 422 of its own). simple: the call/ routes, whose data may leave out the
@@ -125,11 +131,30 @@ class QueueGuard:
             fn = next((f for f in self.blocks.fns.values() if api_name and f.api_name == api_name), None)
         if fn is None or fn.fn is None:  # unknown, or it runs in the browser only
             return (422, "fn_index", _NO_SUCH_EVENT) if index is not None else (404, "api_name", _NO_SUCH_EVENT)
+        if named_arguments:  # call/v2: the arguments by name, as gradio_client's construct_args reads them
+            return _named_refusal(fn.fn, fields)
         data = fields.get("data")
         needed = sum(not block.skip_api for block in fn.inputs) if simple else len(fn.inputs)
         if isinstance(data, list) and len(data) < needed:
             return 422, "data", f"too few input values for this event: {len(data)} of {needed}"
         return None
+
+
+def _named_refusal(fn: Callable, arguments: dict) -> tuple[int, str, str] | None:
+    """A call/v2 body that names an argument the handler does not take, or leaves out one it
+    needs: Gradio's construct_args raises a TypeError there, a 500 with a stack."""
+    parameters = inspect.signature(fn).parameters
+    unknown = [name for name in arguments if name not in parameters and name != "oauth_token"]
+    if unknown:
+        return 422, str(unknown[0]), f"this API takes no argument `{echoed(str(unknown[0]), 64)}`"
+    missing = [
+        name for name, p in parameters.items()
+        if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        and name not in arguments and p.annotation not in ("gr.Request", "Request")
+    ]
+    if missing:
+        return 422, missing[0], f"the argument `{missing[0]}` is required"
+    return None
 
 
 async def _read_body(receive: Receive) -> bytes:

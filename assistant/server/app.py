@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from assistant.server.errors import install_error_handlers
+from assistant.server.http_protocol import AbsoluteFormMiddleware
 from assistant.server.logs import QuestionNoting
 from assistant.server.metrics import AppMetrics, metrics_router
 from assistant.server.middleware import BodySizeLimitMiddleware, RequestLogMiddleware
@@ -76,6 +77,7 @@ def create_app(
         allow_methods=["GET", "POST"],
         allow_headers=["Authorization", "Content-Type"],
     )
+    app.add_middleware(AbsoluteFormMiddleware)  # outermost: every layer sees the path
     for router in (health.router, ask.router, chat.router, sources.router, metrics_router()):
         app.include_router(router)
     return app

@@ -22,15 +22,29 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
+from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import h11
+from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-__all__ = ["BoundedHeadProtocol", "bounded_head_protocol"]
+from assistant.settings import Settings
+
+__all__ = ["AbsoluteFormMiddleware", "BoundedHeadProtocol", "bounded_head_protocol", "connection_options"]
 
 log = logging.getLogger("assistant.server")
 
-_HEAD_END = b"\r\n\r\n"
+_ABSOLUTE = re.compile(rb"(?i)https?://")
+# The blank line that ends a head: h11 takes a bare \n for a line end too.
+_HEAD_END = re.compile(rb"\r?\n\r?\n")
+
+
+def _head_length(buffered: bytes) -> int:
+    """How much of what is buffered is the head: up to its blank line, or all of it."""
+    end = _HEAD_END.search(buffered)
+    return end.end() if end else len(buffered)
 
 
 def _error_bytes(status: int, reason: str, code: str, message: str) -> bytes:
@@ -57,20 +71,21 @@ class BoundedHeadProtocol(H11Protocol):
         self._disarm()
         super().connection_lost(exc)
 
-    def data_received(self, data: bytes) -> None:
+    def handle_events(self) -> None:
+        """Check the head waiting in h11's buffer before h11 reads it: called when data
+        arrives and when a kept-alive connection starts its next request, which may have
+        arrived (pipelined) while the previous one was answered."""
         if self._awaiting_head():
-            if self._head_timer is None:
-                self._arm()  # the next request's head on a kept-alive connection
-            buffered = self.conn.trailing_data[0] + data
-            end = buffered.find(_HEAD_END)
-            head_bytes = end + len(_HEAD_END) if end >= 0 else len(buffered)
-            if head_bytes > self.max_head_bytes:
+            buffered = self.conn.trailing_data[0]
+            if buffered and self._head_timer is None:
+                self._arm()  # the next request's head began
+            if _head_length(buffered) > self.max_head_bytes:
                 self._refuse(
                     431, "Request Header Fields Too Large", "headers_too_large",
                     f"the request's headers are too large (over {self.max_head_bytes} bytes)",
                 )
                 return
-        super().data_received(data)
+        super().handle_events()
         if not self._awaiting_head():
             self._disarm()
 
@@ -113,3 +128,36 @@ def bounded_head_protocol(max_head_bytes: int, head_timeout_s: float) -> type[Bo
         (BoundedHeadProtocol,),
         {"max_head_bytes": max_head_bytes, "head_timeout_s": head_timeout_s},
     )
+
+
+def connection_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for how `assistant serve` reads connections: the bounded protocol,
+    and forwarding headers trusted only from the proxies named. (uvicorn trusts
+    X-Forwarded-For from 127.0.0.1 by default: any local client could name its own address,
+    and the wrong-key limit counts per address.)"""
+    return {
+        "http": bounded_head_protocol(settings.max_header_bytes, settings.header_timeout_s),
+        "h11_max_incomplete_event_size": settings.max_header_bytes,
+        "proxy_headers": bool(settings.forwarded_allow_ips),
+        "forwarded_allow_ips": settings.forwarded_allow_ips or None,
+    }
+
+
+class AbsoluteFormMiddleware:
+    """A request target in absolute form (`GET http://host/healthz`, as proxies may send it,
+    and RFC 9112 says a server must accept) read as its path.
+
+    httptools gave the ASGI app the path alone; uvicorn's h11 protocol passes the whole
+    target as the path, so every such request was a 404. Only the path and query are
+    taken: the host named in the target decides nothing here, as the Host header does not.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raw = scope.get("raw_path") or b""
+        if scope["type"] in ("http", "websocket") and _ABSOLUTE.match(raw):
+            path = urlsplit(raw).path or b"/"
+            scope = {**scope, "raw_path": path, "path": unquote(path.decode("ascii", "replace"))}
+        await self.app(scope, receive, send)

@@ -33,7 +33,13 @@ def request_line_alone(lines: list[str], request_id: str, status: int) -> None:
 def test_a_stream_for_a_session_the_queue_does_not_know_is_a_404(server):
     """It was a 200 whose stream broke off, and a long ERROR stack in the log each time."""
     base, log = server
-    for path, params in (("/queue/data", {"session_hash": "nope"}), ("/call/ask/no-such-event", {})):
+    streams = [
+        ("/queue/data", {"session_hash": "nope"}),
+        ("/queue/data", {"session_hash": ""}),  # empty is a session to FastAPI, not "none at all"
+        ("/queue/data", [("session_hash", "s-known-or-not"), ("session_hash", "nope")]),  # FastAPI reads the last
+        ("/call/ask/no-such-event", {}),
+    ]
+    for path, params in streams:
         mark, request_id = log.mark(), f"stream-{uuid.uuid4().hex[:8]}"
         response = httpx.get(
             f"{base}/ui/gradio_api{path}", params=params, headers={**AUTH, "X-Request-ID": request_id}, timeout=30
@@ -51,6 +57,8 @@ def test_a_stream_for_a_session_the_queue_does_not_know_is_a_404(server):
         ("/queue/join", {"fn_index": 0, "data": ["SECRET-WORDS"], "session_hash": "s-short-data"}, 422, "data"),
         ("/run/predict", {"fn_index": 999, "data": []}, 422, "fn_index"),
         ("/call/no-such-api", {"data": []}, 404, "api_name"),
+        ("/call/v2/ask", {}, 422, "question"),  # call/v2 takes the arguments by name
+        ("/call/v2/ask", {"question": "SECRET-WORDS", "bogus": 1}, 422, "bogus"),
     ],
 )
 def test_a_request_naming_an_event_handler_gradio_would_fail_on_is_a_4xx(server, path, body, status, field):

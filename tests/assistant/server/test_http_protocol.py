@@ -8,11 +8,13 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import uvicorn
 
-from assistant.server.http_protocol import bounded_head_protocol
+from assistant.server.http_protocol import AbsoluteFormMiddleware, connection_options
+from assistant.settings import Settings
 from tests.conftest import LIVE_API_KEY
 from tests.processes import free_port
 
@@ -21,22 +23,25 @@ HEAD_TIMEOUT_S = 0.5
 
 
 async def _app(scope, receive, send) -> None:
-    """Answers every request with 200 "ok" once its body is read."""
+    """Answers every request with 200 once its body is read: "ok", or at /client the client
+    address uvicorn gave the app, at /path the path."""
     if scope["type"] != "http":
         return
     while (await receive()).get("more_body"):
         pass
-    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
-    await send({"type": "http.response.body", "body": b"ok"})
+    body = {"/client": (scope.get("client") or ("-",))[0], "/path": scope["path"]}.get(scope["path"], "ok").encode()
+    headers = [(b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
-@pytest.fixture(scope="module")
-def bounded() -> Iterator[tuple[str, int]]:
-    """A uvicorn server with the bounded protocol (4 KiB head, 0.5 s), in a thread of its own."""
+@contextmanager
+def served(**settings) -> Iterator[tuple[str, int]]:
+    """A uvicorn server with `assistant serve`'s connection options, in a thread of its own."""
     port = free_port()
+    options = connection_options(Settings(_env_file=None, **settings))
     config = uvicorn.Config(
-        _app, host="127.0.0.1", port=port, log_config=None, access_log=False,
-        http=bounded_head_protocol(HEAD_LIMIT, HEAD_TIMEOUT_S), h11_max_incomplete_event_size=HEAD_LIMIT,
+        AbsoluteFormMiddleware(_app), host="127.0.0.1", port=port, log_config=None, access_log=False, **options
     )
     server = uvicorn.Server(config)
     started = threading.Event()
@@ -53,6 +58,13 @@ def bounded() -> Iterator[tuple[str, int]]:
     yield "127.0.0.1", port
     server.should_exit = True
     thread.join(30)
+
+
+@pytest.fixture(scope="module")
+def bounded() -> Iterator[tuple[str, int]]:
+    """Short bounds (4 KiB head, 0.5 s), so the tests need not wait for the defaults."""
+    with served(max_header_bytes=HEAD_LIMIT, header_timeout_s=HEAD_TIMEOUT_S) as address:
+        yield address
 
 
 def reply_to(address: tuple[str, int], *pieces: bytes, timeout: float = 30) -> bytes:
@@ -131,6 +143,33 @@ def test_a_kept_alive_connection_has_the_same_deadline_for_its_next_head(bounded
         while chunk := sock.recv(65536):
             reply += chunk
     assert status_of(reply) == 408
+
+
+def test_a_pipelined_head_over_the_limit_gets_431_too(bounded):
+    """The second request of a packet is read by h11 only after the first was answered."""
+    first = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+    reply = reply_to(bounded, first + request(HEAD_LIMIT * 3))
+    assert status_of(reply) == 200 and b" 431 " in reply
+
+
+def test_a_head_with_bare_newlines_is_measured_to_its_own_end(bounded):
+    body = b"b" * (HEAD_LIMIT * 4)
+    head = f"POST / HTTP/1.1\nHost: x\nContent-Length: {len(body)}\nConnection: close\n\n".encode()
+    assert status_of(reply_to(bounded, head + body)) == 200
+
+
+def test_an_absolute_form_target_is_read_as_its_path(bounded):
+    reply = reply_to(bounded, b"GET http://elsewhere.example/path?x=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert status_of(reply) == 200 and reply.endswith(b"\r\n\r\n/path")
+
+
+def test_forwarding_headers_are_trusted_only_from_the_proxies_named(bounded):
+    """uvicorn's default trusts X-Forwarded-For from 127.0.0.1: a local client could then
+    name any address, and dodge the per-address limit on wrong keys."""
+    forged = b"GET /client HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 10.9.9.9\r\nConnection: close\r\n\r\n"
+    assert reply_to(bounded, forged).endswith(b"127.0.0.1")
+    with served(forwarded_allow_ips="127.0.0.1") as behind_a_proxy:
+        assert reply_to(behind_a_proxy, forged).endswith(b"10.9.9.9")
 
 
 def test_a_body_larger_than_the_head_limit_is_not_mistaken_for_a_head(bounded):
