@@ -14,8 +14,9 @@ The evidence score adds three signals, each for a failure the others miss:
 
 The weights were fitted on the tuning split and evals/calibration.jsonl (balanced accuracy
 0.94 at the fit, against 0.87 for meaning alone); the threshold is then placed by
-`assistant calibrate` on the same questions (0.95 there at 0.380: Settings.abstain_below). The locked split only reports how it does. Below the threshold the
-assistant abstains without calling the LLM.
+`assistant calibrate` on the same questions (0.95 there at 0.380: Settings.abstain_below).
+The locked split only reports how it does. Below the threshold the assistant abstains
+without calling the LLM.
 """
 
 from __future__ import annotations

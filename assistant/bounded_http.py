@@ -36,6 +36,8 @@ from typing import Any
 
 __all__ = ["CallStopped", "bounded_calls", "call_hooks"]
 
+# How often the watchdog looks: a cut comes at most this late (the README promises ~50 ms), at
+# the cost of one wake-up per interval, and only while an LLM call is under way.
 _WATCH_EVERY_S = 0.05
 _TIMEOUT_KINDS = ("connect", "read", "write", "pool")
 # httpcore's trace events whose return value is the connection's network stream (TLS: the second).

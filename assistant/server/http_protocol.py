@@ -59,8 +59,10 @@ def _error_bytes(status: int, reason: str, code: str, message: str) -> bytes:
 class BoundedHeadProtocol(H11Protocol):
     """H11Protocol with the two bounds above; made with `bounded_head_protocol`."""
 
-    max_head_bytes = 16 * 1024
-    head_timeout_s = 10.0
+    # Set by bounded_head_protocol from Settings (max_header_bytes, header_timeout_s), the
+    # one place their values and reasons are given.
+    max_head_bytes: int
+    head_timeout_s: float
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._head_timer: asyncio.TimerHandle | None = None

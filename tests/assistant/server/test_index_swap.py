@@ -137,15 +137,19 @@ def test_a_server_started_before_the_first_ingest_serves_it_and_follows_later_on
         assert set(seen) == {(200, False)}, seen  # nothing failed, nothing abstained wrongly
 
 
+def two_replicas(tmp_path, corpus, chroma_url: str) -> list[Settings]:
+    """Each replica with its own data folder, as on two hosts: the Chroma server is all they share."""
+    return [
+        Settings(_env_file=None, data_dir=tmp_path / f"replica-{n}", corpus_dir=corpus, chroma_url=chroma_url)
+        for n in (1, 2)
+    ]
+
+
 def test_two_replicas_on_one_chroma_server_follow_edits_additions_and_deletions(tmp_path):
     corpus = tmp_path / "corpus"
     article_corpus(corpus)
     with chroma_server(tmp_path / "chroma", tmp_path) as chroma_url:
-        # Each replica with its own data folder, as on two hosts: the Chroma server is all they share.
-        replicas = [
-            Settings(_env_file=None, data_dir=tmp_path / f"replica-{n}", corpus_dir=corpus, chroma_url=chroma_url)
-            for n in (1, 2)
-        ]
+        replicas = two_replicas(tmp_path, corpus, chroma_url)
         env = {"ASSISTANT_CHROMA_URL": chroma_url}
         version = ingest(replicas[0], env)
         with (
@@ -186,10 +190,7 @@ def test_replicas_say_degraded_while_their_chroma_server_lost_the_index_and_read
     port = free_port()
     with ExitStack() as first_chroma:
         chroma_url = first_chroma.enter_context(chroma_server(tmp_path / "chroma-a", tmp_path, port))
-        replicas = [
-            Settings(_env_file=None, data_dir=tmp_path / f"replica-{n}", corpus_dir=corpus, chroma_url=chroma_url)
-            for n in (1, 2)
-        ]
+        replicas = two_replicas(tmp_path, corpus, chroma_url)
         env = {"ASSISTANT_CHROMA_URL": chroma_url}
         version = ingest(replicas[0], env)
         with (
