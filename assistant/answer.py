@@ -7,6 +7,7 @@ so they are pydantic models: one definition, validated and serialised the same w
 from __future__ import annotations
 
 from typing import Literal
+from uuid import uuid4
 
 from pydantic import BaseModel, Field
 
@@ -42,6 +43,10 @@ class Timings(BaseModel):
 
 
 class Answer(BaseModel):
+    id: str = Field(
+        default_factory=lambda: uuid4().hex,
+        description="This answer's id: rate it with POST /v1/feedback (a chat completion's id is chatcmpl-<id>).",
+    )
     question: str
     standalone_question: str
     answer: str
@@ -50,6 +55,7 @@ class Answer(BaseModel):
     abstained: bool = False
     grounded: bool = True
     backend: str
+    index_version: str = Field("", description="The version of the index the answer came from.")
     closest_sections: list[str] = Field(default=[], description="With an abstention: the nearest sections.")
     notes: list[str] = Field(default=[], description="What the guard did, in words: removed, re-cited, fell back.")
     timings_ms: Timings = Timings()

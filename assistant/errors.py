@@ -8,7 +8,10 @@
     │   ├── DataFolderError         data folder not writable
     │   └── LLMUnavailableError     the configured LLM cannot be loaded or reached
     ├── CorpusFileError         one corpus file refused (ingest reports it and goes on)
-    ├── QuestionError           -> CLI exit 2; HTTP 422 (empty, too long, not text)
+    ├── QuestionError           -> CLI exit 2; HTTP 422 (too long, not text)
+    │   └── EmptyQuestionError      -> HTTP 400, as OpenAI answers an empty message
+    ├── FeedbackError           -> HTTP 400 (a rating other than +1/-1, a comment too long)
+    │   └── UnknownAnswerError      -> HTTP 404: no answer with that id in this server run or the store
     └── CapacityError
         ├── Busy                -> HTTP 503 with Retry-After: the line for the model is full
         └── QueueTimeout        -> HTTP 504: waited too long for the model
@@ -34,6 +37,8 @@ __all__ = [
     "CapacityError",
     "CorpusFileError",
     "DataFolderError",
+    "EmptyQuestionError",
+    "FeedbackError",
     "IndexMismatchError",
     "IndexMissingError",
     "LLMUnavailableError",
@@ -41,6 +46,7 @@ __all__ = [
     "QuestionError",
     "SetupError",
     "StoreUnavailableError",
+    "UnknownAnswerError",
 ]
 
 
@@ -54,6 +60,18 @@ class LLMUnavailableError(SetupError):
 
 class QuestionError(AssistantError, ValueError):
     """The question cannot be answered as asked (empty, too long, not text)."""
+
+
+class EmptyQuestionError(QuestionError):
+    """The question has nothing to read in it: empty, whitespace or invisible characters only."""
+
+
+class FeedbackError(AssistantError, ValueError):
+    """A rating that cannot be stored as given (not +1 or -1, a comment too long or not text)."""
+
+
+class UnknownAnswerError(FeedbackError, LookupError):
+    """A rating of an answer the feedback service does not know."""
 
 
 class CapacityError(AssistantError):

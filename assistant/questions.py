@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from assistant.errors import QuestionError
+from assistant.errors import EmptyQuestionError, QuestionError
 
 __all__ = ["MAX_HISTORY_TURNS", "MAX_QUESTION_CHARS", "MAX_TURN_CHARS", "check_question", "clean_text"]
 
@@ -45,5 +45,5 @@ def check_question(question: str, max_chars: int = MAX_QUESTION_CHARS) -> str:
         raise QuestionError(f"the question is longer than {max_chars} characters")
     cleaned = clean_text(question)
     if not cleaned:
-        raise QuestionError("the question is empty: ask something, e.g. 'Should I become a manager?'")
+        raise EmptyQuestionError("the question is empty: ask something, e.g. 'Should I become a manager?'")
     return cleaned

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,12 +148,18 @@ class HybridRetriever:
         return self._matrix @ self._query(query)
 
     def _dense(self, query: str) -> list[Document]:
-        scores = self._cosines(query)
-        k = min(self.fetch_k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        # Ties broken by reading order, so the ranking does not depend on argpartition's.
-        ranked = sorted(top.tolist(), key=lambda row: (-scores[row], row))
-        return [self.documents[self._ids[row]] for row in ranked]
+        return [self.documents[self._ids[row]] for row in _top_rows(self._cosines(query), self.fetch_k)]
+
+    def nearest(self, vector: Sequence[float], k: int) -> list[Passage]:
+        """The k chunks nearest a vector that is no question's (the centroid of a group of
+        questions: assistant.gaps), by exact cosine over the snapshot, nearest first."""
+        scores = self._matrix @ unit_rows(np.asarray([vector], dtype=np.float32))[0]
+        passages = []
+        for row in _top_rows(scores, k):
+            document = self.documents[self._ids[row]]
+            score = round(float(scores[row]), 4)
+            passages.append(Passage(self._ids[row], document.page_content, dict(document.metadata), score))
+        return passages
 
     def similarity(self, query: str, chunk_ids: list[str]) -> dict[str, float]:
         vector = self._query(query)
@@ -183,6 +190,16 @@ class HybridRetriever:
             if len(kept) == k:
                 break
         return kept
+
+
+def _top_rows(scores: np.ndarray, k: int) -> list[int]:
+    """The rows of the k highest scores, highest first; ties broken by reading order, so the
+    ranking does not depend on argpartition's."""
+    k = min(k, len(scores))
+    if k <= 0:
+        return []
+    top = np.argpartition(-scores, k - 1)[:k]
+    return sorted(top.tolist(), key=lambda row: (-scores[row], row))
 
 
 def _near_duplicate(candidate: Document, kept: Document) -> bool:

@@ -219,9 +219,12 @@ class AnswerService:
         history: Sequence[Turn] = (),
         top_k: int | None = None,
         cancel: threading.Event | None = None,
+        answer_id: str | None = None,
     ) -> Iterator[AnswerEvent]:
         """The answer as it is written. Setting ``cancel`` (the caller went away, or pressed
-        stop) ends the LLM's turn at once and frees the model; quotes complete the answer."""
+        stop) ends the LLM's turn at once and frees the model; quotes complete the answer.
+        ``answer_id`` names the answer ahead (a streamed chat completion's every chunk
+        carries it); by default it gets a fresh one."""
         question = check_question(question)
         started = time.perf_counter()
         timings = Timings()
@@ -229,7 +232,14 @@ class AnswerService:
         standalone = reading.text
         score, focal = self._evidence(reading, evidence)
         timings.retrieval = _ms(started)
-        base = {"question": question, "standalone_question": standalone, "backend": self.backend}
+        base = {
+            "question": question,
+            "standalone_question": standalone,
+            "backend": self.backend,
+            "index_version": self.index_version,
+        }
+        if answer_id is not None:
+            base["id"] = answer_id
 
         if score < self.abstain_below or not passages:
             note = f"Evidence {score:.2f} is below the abstention threshold {self.abstain_below:.2f}."

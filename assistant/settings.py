@@ -83,6 +83,12 @@ class Settings(BaseSettings):
     # -- serving --------------------------------------------------------------------------
     host: str = Field("127.0.0.1", description="Address `assistant serve` binds.")
     port: int = Field(8000, ge=1, le=65535)
+    # Where `assistant ask` looks for a running `assistant serve` to answer through (no models
+    # loaded in the CLI); "" = the address `assistant serve` takes from host and port; "off" =
+    # always answer in-process.
+    server_url: str = Field(
+        "", description="The `assistant serve` that `assistant ask` answers through; '' = http://host:port, 'off' = none."
+    )
     api_key: SecretStr = Field(SecretStr(""), description="When set, /v1/* requires `Authorization: Bearer <key>`.")
     cors_origins: list[str] = Field([], description='Origins allowed by CORS, e.g. ["http://localhost:3000"].')
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest request body accepted.")
@@ -125,7 +131,19 @@ class Settings(BaseSettings):
         "text", description="`assistant serve`'s log: text lines, or json (one JSON object per line)."
     )
     log_questions: bool = Field(
-        False, description="Log each request's question (a JSON field, or repr-escaped in text). Off: never logged."
+        False,
+        description=(
+            "Log each request's question (a JSON field, or repr-escaped in text), and keep every answered or "
+            "abstained question in the feedback store. Off: never logged, and stored only with a reader's rating."
+        ),
+    )
+
+    # -- readers' feedback (assistant/feedback) --------------------------------------------
+    feedback_db: Path | None = Field(
+        None, description="The SQLite file of rated answers; unset = <data_dir>/feedback.sqlite3."
+    )
+    feedback_retention_days: int = Field(
+        365, ge=0, description="Stored questions and ratings older than this are deleted; 0 = kept for ever."
     )
 
     @field_validator("chroma_url")
@@ -155,6 +173,12 @@ class Settings(BaseSettings):
         if self.chunk_overlap >= self.chunk_size:
             raise ValueError("chunk_overlap must be smaller than chunk_size")
         return self
+
+    @property
+    def feedback_path(self) -> Path:
+        """The feedback store's file: the setting, else in the data folder (derived on each read,
+        so a copy of these settings with another data folder keeps its feedback there too)."""
+        return self.feedback_db or self.data_dir / "feedback.sqlite3"
 
     @property
     def backend(self) -> str:

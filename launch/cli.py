@@ -15,8 +15,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
+
+from launch.cli_help import FlagsAsFlags
+from launch.feedback_cli import app as feedback_app
+from launch.gaps_cli import gaps
+from launch.terminal import console, errors, fail, fail_for, interrupted, load_settings, notes, say
 
 __all__ = ["app"]
 
@@ -26,43 +30,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=FlagsAsFlags,  # `--json`, not `--json <bool>`
 )
-console = Console(stderr=False)  # the result
-notes = Console(stderr=True)  # progress, details, notes: quiet under --quiet
-errors = Console(stderr=True)  # errors and warnings: always shown
-
-# The exit status of a command stopped with Ctrl-C, as a shell reports it (128 + SIGINT).
-INTERRUPTED = 130
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    errors.print(f"[bold red]Error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
-
-
-def fail_for(error: Exception) -> typer.Exit:
-    """The one mapping of the assistant's errors to a message and an exit code."""
-    from assistant.errors import IndexMissingError, QuestionError
-
-    if isinstance(error, IndexMissingError):
-        return fail("there is no index yet: run `assistant ingest` (or `make run`) first")
-    if isinstance(error, QuestionError):
-        return fail(str(error), 2)
-    return fail(str(error))
-
-
-def load_settings():
-    from pydantic import ValidationError
-
-    from assistant.settings import Settings
-
-    try:
-        return Settings()  # read afresh: one command, one reading of the environment
-    except ValidationError as error:
-        problems = "; ".join(
-            f"ASSISTANT_{'_'.join(map(str, e['loc'])).upper() or '?'}: {e['msg']}" for e in error.errors()
-        )
-        raise fail(f"invalid settings: {problems}", 2) from None
 
 
 class LogLevel(str, enum.Enum):
@@ -115,11 +84,6 @@ def main(
     configure_logging(log_level, quiet)
 
 
-def interrupted(message: str) -> typer.Exit:
-    errors.print(escape(message), highlight=False)
-    return typer.Exit(INTERRUPTED)
-
-
 @app.command()
 def ingest(
     paths: Annotated[
@@ -134,7 +98,7 @@ def ingest(
 
     from assistant.composition import build_ingestor
     from assistant.errors import SetupError
-    from launch.ingest_printout import ingest_progress, print_report, report_json
+    from launch.ingest_printout import failure_summary, ingest_progress, print_report, report_json
 
     settings = load_settings()
     if not paths and not settings.corpus_dir.is_dir():
@@ -152,20 +116,29 @@ def ingest(
         typer.echo(json.dumps(report_json(report, report.stored_chunks), indent=2, ensure_ascii=False))
     else:
         print_report(console, report, total_chunks=report.stored_chunks)
-    if report.failed:
-        raise fail(f"{len(report.failed)} file(s) could not be ingested; the others were.", 1)
+    failures = failure_summary(report)
+    if failures:
+        raise fail(failures, 1)
 
 
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="The question, in your own words.")],
-    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object at the end instead of text.")] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object at the end instead of text.")
+    ] = False,
     top_k: Annotated[int | None, typer.Option("--top-k", min=1, max=20, help="Passages to retrieve.")] = None,
+    local: Annotated[
+        bool, typer.Option("--local", help="Answer in this process (loads the models) even when a server runs.")
+    ] = False,
 ) -> None:
-    """Answer a question from the ingested articles, streamed as it is written, with numbered citations."""
+    """Answer a question from the ingested articles, streamed as it is written, with numbered citations.
+
+    When `assistant serve` runs at ASSISTANT_SERVER_URL (default: where it listens by the
+    settings, http://127.0.0.1:8000), it answers and nothing is loaded here; else, or with
+    --local, the answer is made in this process."""
     import threading
 
-    from assistant.composition import build_service
     from assistant.errors import AssistantError
     from assistant.questions import check_question
     from launch.answer_printout import AnswerPrinter
@@ -175,9 +148,7 @@ def ask(
     cancel = threading.Event()
     try:
         question = check_question(question)  # before loading anything: a bad question fails at once
-        with notes.status("Loading the index and the model…"):
-            service = build_service(settings)
-        events = service.stream(question, top_k=top_k, cancel=cancel)
+        events = answer_events(settings, question, top_k, cancel, local)
         try:
             for event in events:
                 if event.event == "token" and printer is not None:
@@ -185,7 +156,8 @@ def ask(
                 elif event.answer is not None:
                     answer = event.answer
         finally:
-            # Ctrl-C (or any error) mid-answer: the model stops at its next token and is freed.
+            # Ctrl-C (or any error) mid-answer: the model stops at its next token and is freed
+            # (through a server: the connection closes, and the server cancels the answer).
             cancel.set()
             events.close()
     except AssistantError as error:
@@ -198,6 +170,32 @@ def ask(
         typer.echo(answer.model_dump_json(include=JSON_FIELDS, indent=2))
     else:
         printer.finish(answer)
+
+
+def answer_events(settings, question: str, top_k: int | None, cancel, local: bool):
+    """The answer's events from a ready server at the configured address, or from a service
+    loaded here; a note on stderr says which (a server that is not ready: why)."""
+    from launch.answer_printout import printable
+    from launch.ask_client import find_server, server_url, stream_from_server
+
+    url = None if local else server_url(settings)
+    found = find_server(url) if url else None
+    if found is not None and found.ready:
+        say(f"Answered by the server at {url} ({printable(found.detail)}).")
+        return stream_from_server(url, question, top_k, settings.api_key.get_secret_value())
+    if found is not None:
+        say(f"The server at {url} is not ready ({printable(found.detail)}): answering in-process.")
+    elif local:
+        say("Answering in-process (--local).")
+    elif url is None:
+        say("Answering in-process (ASSISTANT_SERVER_URL=off).")
+    else:
+        say(f"Answering in-process (no assistant server at {url}).")
+    from assistant.composition import build_service
+
+    with notes.status("Loading the index and the model…"):
+        service = build_service(settings)
+    return service.stream(question, top_k=top_k, cancel=cancel)
 
 
 @app.command()
@@ -231,7 +229,12 @@ def serve(
         console.print(f"Serving on http://{host}:{port} (API docs: http://{host}:{port}/docs)", highlight=False)
     # log_config=None: uvicorn's records go through the handler set up above, in its format.
     uvicorn.run(
-        create_web_app(settings), host=host, port=port, log_level="info", access_log=False, log_config=None,
+        create_web_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+        log_config=None,
         **connection_options(settings),
     )
 
@@ -396,10 +399,23 @@ def bench(
     console.print(f"Bench report: {out / 'bench.md'}", highlight=False)
 
 
+app.command(name="gaps")(gaps)
+app.add_typer(feedback_app, name="feedback")
+
+
 # What `assistant ask --json` prints: the answer object of the API, minus its internals.
 JSON_FIELDS = {
-    "answer", "citations", "abstained", "grounded", "backend", "timings_ms", "sentences", "question",
-    "standalone_question", "closest_sections", "notes",
+    "answer",
+    "citations",
+    "abstained",
+    "grounded",
+    "backend",
+    "timings_ms",
+    "sentences",
+    "question",
+    "standalone_question",
+    "closest_sections",
+    "notes",
 }
 
 

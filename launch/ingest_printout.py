@@ -12,7 +12,19 @@ from rich.table import Table
 
 from ingest.ingestor import FileResult, IngestReport
 
-__all__ = ["IngestProgressBar", "IngestProgressLines", "ingest_progress", "print_report", "report_json"]
+__all__ = [
+    "IngestProgressBar",
+    "IngestProgressLines",
+    "failure_summary",
+    "ingest_progress",
+    "print_report",
+    "report_json",
+]
+
+# What a file's status says about it: these were read into the index (written or already there).
+_INGESTED = ("added", "changed", "unchanged")
+# Failures named one by one in the error line; past this many, the rest are counted.
+_NAMED_FAILURES = 3
 
 
 def ingest_progress(console: Console) -> IngestProgressBar | IngestProgressLines:
@@ -117,13 +129,34 @@ def print_report(console: Console, report: IngestReport, total_chunks: int) -> N
         *(str(report.total(n)) for n in ("chunks", "added", "removed", "unchanged")),
     )
     console.print(table)
-    if report.writes == 0:
-        console.print(f"Index up to date: nothing written ({total_chunks} chunks stored). Version {report.index_version}.")
+    # An empty store has no version: say so rather than "Version ." with nothing after it.
+    version = f"Version {report.index_version}" if report.index_version else "The index is empty"
+    if report.writes:
+        switch = ": running servers switch to it within seconds" if report.index_version else ""
+        console.print(f"Index updated: {report.writes} write(s), {total_chunks} chunks stored. {version}{switch}.")
+    elif report.failed:  # not "up to date": what failed is not in it
+        console.print(f"Index unchanged: nothing written ({total_chunks} chunks stored). {version}.")
     else:
-        console.print(
-            f"Index updated: {report.writes} write(s), {total_chunks} chunks stored. "
-            f"Version {report.index_version}: running servers switch to it within seconds."
-        )
+        console.print(f"Index up to date: nothing written ({total_chunks} chunks stored). {version}.")
+
+
+def failure_summary(report: IngestReport) -> str | None:
+    """The error line of a run where files failed, true in every case: when none of the files
+    was ingested it says so and names them with the reason (`assistant ingest /etc/hosts`:
+    "nothing was ingested: /etc/hosts is outside the corpus folder ..."); when some were, how
+    many of how many. None when nothing failed."""
+    failed = report.failed
+    if not failed:
+        return None
+    named = "; ".join(f"{_printable(f.source)}: {_printable(f.error)}" for f in failed[:_NAMED_FAILURES])
+    if len(failed) > _NAMED_FAILURES:
+        named += f"; and {len(failed) - _NAMED_FAILURES} more (listed above)"
+    ingested = sum(1 for f in report.files if f.status in _INGESTED)
+    if not ingested:
+        which = "" if len(failed) == 1 else f" (none of the {len(failed)} files could be)"
+        return f"nothing was ingested{which}: {named}"
+    others = "the other one was" if ingested == 1 else f"the other {ingested} were"
+    return f"{len(failed)} of {len(failed) + ingested} files could not be ingested ({named}); {others}."
 
 
 def report_json(report: IngestReport, total_chunks: int) -> dict:

@@ -6,6 +6,7 @@ from assistant.server.deps import key_matches
 from assistant.server.state import AssistantState
 from assistant.service import AnswerService
 from assistant.settings import Settings
+from launch.web import gap_report
 from ui.app import CSS, build_ui, example_questions
 
 __all__ = ["launch_ui"]
@@ -20,7 +21,10 @@ def launch_ui(
     state = AssistantState(settings, lambda _settings: service)
     state.start()
     key = settings.api_key.get_secret_value()
-    blocks = build_ui(lambda: (state.service, state.reason), example_questions(service.documents()))
+    blocks = build_ui(
+        lambda: (state.service, state.reason), example_questions(service.documents()), feedback=state.feedback,
+        gaps=gap_report(state), logout="logout" if key else None,  # Gradio's own /logout
+    )
     auth = (lambda _user, password: key_matches(password, key)) if key else None
     blocks.launch(
         server_name=host,
@@ -29,5 +33,5 @@ def launch_ui(
         show_error=False,
         quiet=quiet,
         auth=auth,
-        auth_message="Any user name; the password is the server's ASSISTANT_API_KEY.",
+        auth_message="Enter any user name, and the access key you were given as the password.",
     )

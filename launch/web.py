@@ -6,13 +6,16 @@ sharing the loaded models.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import FastAPI
 
+from assistant.gaps import GapReport, build_gap_report
 from assistant.server import create_app
 from assistant.server.state import AssistantState
 from assistant.settings import Settings
 
-__all__ = ["UI_PATH", "create_web_app"]
+__all__ = ["UI_PATH", "create_web_app", "gap_report"]
 
 UI_PATH = "/ui"
 
@@ -40,10 +43,13 @@ def _mount_ui(app: FastAPI, state: AssistantState) -> FastAPI:
         examples = example_questions(build_store(state.settings).question_chunks())
     except Exception:  # no index yet: the chat says so; the examples are generic
         examples = DEFAULT_EXAMPLES
-    blocks = build_ui(lambda: (state.service, state.reason), examples)
+    key = state.settings.api_key.get_secret_value()
+    blocks = build_ui(
+        lambda: (state.service, state.reason), examples, feedback=state.feedback, gaps=gap_report(state),
+        logout="logout" if key else None,  # relative to the page at <ui>/: proxies' prefixes kept
+    )
     # Queue requests Gradio would fail on get a 4xx first (inside the key gate, when there is one).
     guard = Middleware(QueueGuard, blocks=blocks, max_body_bytes=state.settings.max_body_bytes)
-    key = state.settings.api_key.get_secret_value()
     if not key:
         return gr.mount_gradio_app(
             app, blocks, path=UI_PATH, css=CSS, show_error=False, app_kwargs={"middleware": [guard]}
@@ -55,3 +61,16 @@ def _mount_ui(app: FastAPI, state: AssistantState) -> FastAPI:
         app, blocks, path=UI_PATH, css=CSS, show_error=False,
         app_kwargs={"middleware": [gate, guard]}, auth_dependency=gradio_user(key, sessions),
     )
+
+
+def gap_report(state: AssistantState) -> Callable[[], GapReport]:
+    """The "What readers miss" tab's report: the questions feedback keeps, grouped by topic
+    with the loaded service's embedding model, closest sections from its index."""
+
+    def report() -> GapReport:
+        service = state.service
+        if service is None:
+            raise RuntimeError("the assistant is not ready")  # the tab says the report could not be built
+        return build_gap_report(state.feedback.gap_questions(), service)
+
+    return report

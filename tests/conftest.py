@@ -36,6 +36,9 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     for name in list(os.environ):
         if name.startswith("ASSISTANT_") and name not in {"ASSISTANT_DATA_DIR", "ASSISTANT_CORPUS_DIR"}:
             monkeypatch.delenv(name)
+    # `assistant ask` answers through a server at 127.0.0.1:8000 when one runs: never the
+    # developer's own (tests that mean a server set the URL of theirs).
+    monkeypatch.setenv("ASSISTANT_SERVER_URL", "off")
     monkeypatch.chdir(tmp_path)  # so no .env of the developer's is picked up
     get_settings.cache_clear()
     yield

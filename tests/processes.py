@@ -3,7 +3,11 @@ launcher of evals/processes.py; here a process that does not start fails the tes
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 import subprocess
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +28,8 @@ from evals.processes import (
 )
 
 __all__ = [
+    "interrupted_mid_answer",
+    "uvicorn_in_thread",
     "answers_200",
     "chroma_argv",
     "chroma_heartbeat",
@@ -79,3 +85,44 @@ def chroma_server(folder: Path, log_dir: Path, port: int | None = None) -> Itera
     port = port or free_port()
     with started(chroma_argv(folder, port), chroma_heartbeat(port), log_dir / f"chroma-{port}.log", limit_s=60):
         yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def uvicorn_in_thread(config: Any, limit_s: float = 60.0) -> Iterator[Any]:
+    """A uvicorn server (from its uvicorn.Config) in a thread of this process, yielded once it
+    listens (its startup has returned: an event, not a sleep); stopped on the way out."""
+    import uvicorn
+
+    server = uvicorn.Server(config)
+    started = threading.Event()
+    original_startup = server.startup
+
+    async def startup(sockets=None) -> None:
+        await original_startup(sockets)
+        started.set()
+
+    server.startup = startup
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
+    thread.start()
+    assert started.wait(limit_s), "uvicorn did not start"
+    try:
+        yield server
+    finally:
+        server.should_exit = True
+        thread.join(30)
+
+
+def interrupted_mid_answer(process: subprocess.Popen) -> tuple[bytes, bytes]:
+    """Ctrl-C for a CLI process once its answer has started to stream: (stdout, stderr) after
+    it exits. The first read blocks until the answer's first bytes, so the interrupt always
+    lands mid-answer; a process that does not exit in a minute is killed."""
+    try:
+        first = os.read(process.stdout.fileno(), 65536)  # blocks until the answer starts streaming
+        assert first, process.stderr.read().decode()
+        process.send_signal(signal.SIGINT)
+        rest, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    return first + rest, stderr

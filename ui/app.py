@@ -7,6 +7,7 @@ server (ui/conversation.py): the page sends only the new question.
 
 from __future__ import annotations
 
+import html
 import itertools
 import logging
 import os
@@ -21,10 +22,14 @@ import gradio as gr  # noqa: E402
 from langchain_core.documents import Document  # noqa: E402
 
 from assistant.errors import Busy, QuestionError, QueueTimeout
+from assistant.feedback import FeedbackService
+from assistant.gaps import GapReport
 from assistant.questions import MAX_QUESTION_CHARS
 from assistant.server.errors import stack_without_messages
 from assistant.service import AnswerService
 from ui import conversation
+from ui.feedback_panel import feedback_events, feedback_panel
+from ui.gaps_tab import gaps_tab
 from ui.gradio_logs import log_gradio_tracebacks
 from ui.render import CSS, asked_text, render_answer, render_error, render_partial, render_status
 
@@ -52,7 +57,7 @@ QUESTION_ON_TOP = """() => { requestAnimationFrame(() => {
   if (!log || !asked.length) return;
   const last = asked[asked.length - 1];
   const row = last.closest(".message-row") || last;
-  const room = 40;  // below the chat's floating label and its clear button
+  const room = 8;  // a little air above the question
   log.scrollTop += row.getBoundingClientRect().top - log.getBoundingClientRect().top - room;
 }); }"""
 
@@ -76,28 +81,36 @@ def _status(service: AnswerService | None, reason: str, last_ms: float | None = 
 
 
 def respond(
-    provider: ServiceProvider, question: str, messages: list[dict], cancel: threading.Event | None = None
-) -> Iterator[tuple[list[dict], str, str]]:
-    """One chat turn: (messages, cleared textbox, status) as the answer streams in.
+    provider: ServiceProvider,
+    question: str,
+    messages: list[dict],
+    cancel: threading.Event | None = None,
+    *,
+    retried: str | None = None,
+) -> Iterator[tuple[list[dict], str]]:
+    """One chat turn: (messages, status) as the answer streams in.
 
     messages is the session's conversation (ui/conversation.py): the turn adds the question
     and its answer, and lets the oldest turns go past KEPT_TURNS. Any failure ends as a
     friendly message in the chat, never a traceback. Setting cancel (the Stop button) ends
-    the model's turn at once; the answer ends with quotes."""
+    the model's turn at once; the answer ends with quotes and says it was stopped.
+    retried: for a Retry, what the replaced answer said, so the new one says whether it
+    came out the same. The textbox is not the turn's: it was cleared when the question was
+    sent, and may hold the next question by now."""
     messages = list(messages or [])
     service, reason = provider()
     asked = " ".join((question or "").split())
     if not asked:
-        yield messages, "", _status(service, reason)
+        yield messages, _status(service, reason)
         return
     history = conversation.history(messages)
     messages = conversation.asking(messages, asked)
     if service is None:
         messages.append({"role": "assistant", "content": render_error(f"The assistant is not ready yet: {reason}")})
-        yield messages, "", _status(service, reason)
+        yield messages, _status(service, reason)
         return
     messages.append({"role": "assistant", "content": render_partial("…")})
-    yield messages, "", _status(service, reason)
+    yield messages, _status(service, reason)
     prefix = f"cite-{next(_answer_ids)}"
     streamed = ""
     try:
@@ -105,25 +118,40 @@ def respond(
             if event.event == "token":
                 streamed += event.text
                 messages[-1] = {"role": "assistant", "content": render_partial(streamed)}
-                yield messages, "", _status(service, reason)
+                yield messages, _status(service, reason)
             elif event.answer is not None:
+                answer = event.answer
                 chunks = {
                     c.chunk_id: (d.page_content, int(d.metadata["start"]))
-                    for c in event.answer.citations
+                    for c in answer.citations
                     if (d := service.document(c.chunk_id)) is not None
                 }
-                messages[-1] = {"role": "assistant", "content": render_answer(event.answer, prefix, chunks)}
-                yield messages, "", _status(service, reason, event.answer.timings_ms.total)
+                said = _said(answer)
+                shown = render_answer(
+                    answer, prefix, chunks, asked=asked,
+                    stopped=cancel is not None and cancel.is_set() and not answer.abstained,
+                    retried=None if retried is None else said == retried,
+                )
+                messages[-1] = {
+                    "role": "assistant", "content": shown,
+                    conversation.ANSWER_ID: getattr(answer, "id", ""), conversation.ANSWER_SAID: said,
+                }
+                yield messages, _status(service, reason, answer.timings_ms.total)
     except Busy as error:
         messages[-1] = {"role": "assistant", "content": render_error(f"The assistant is busy: {error}.")}
-        yield messages, "", _status(service, reason)
+        yield messages, _status(service, reason)
     except (QueueTimeout, QuestionError) as error:
         messages[-1] = {"role": "assistant", "content": render_error(f"Sorry: {error}.")}
-        yield messages, "", _status(service, reason)
+        yield messages, _status(service, reason)
     except Exception as error:  # a backend that is down: say so in the chat, not a red traceback
         message = f"Sorry, something went wrong while answering ({type(error).__name__}). Please try again."
         messages[-1] = {"role": "assistant", "content": render_error(message)}
-        yield messages, "", _status(service, reason)
+        yield messages, _status(service, reason)
+
+
+def _said(answer: object) -> str:
+    """What an answer said, to compare a retried answer with the one it replaces."""
+    return f"{getattr(answer, 'abstained', False)}|{getattr(answer, 'answer', '')}"
 
 
 def retry_turn(
@@ -137,8 +165,8 @@ def retry_turn(
         yield messages, _status(*provider())
         return
     question = asked_text(messages[at]["content"])
-    for shown, _, status in respond(provider, question, messages[:at], cancel):
-        yield shown, status
+    old = messages[at + 1] if at + 1 < len(messages) else {}
+    yield from respond(provider, question, messages[:at], cancel, retried=old.get(conversation.ANSWER_SAID, ""))
 
 
 def undo_turn(provider: ServiceProvider, messages: list[dict], index: object) -> tuple[list[dict], str, str]:
@@ -171,8 +199,13 @@ def _cancellably(request: gr.Request | None, turn: Callable[[threading.Event], I
 
 def _respond_cancellably(
     provider: ServiceProvider, question: str, messages: list[dict], request: gr.Request | None
-) -> Iterator[tuple[list[dict], str, str]]:
+) -> Iterator[tuple[list[dict], str]]:
     yield from _cancellably(request, lambda cancel: respond(provider, question, messages, cancel))
+
+
+def _writing_now(request: gr.Request | None) -> bool:
+    """The session has an answer being written (its Ask is disabled meanwhile)."""
+    return (getattr(request, "session_hash", None) or "") in _writing
 
 
 def stop_answer(request: gr.Request | None = None) -> None:
@@ -182,14 +215,14 @@ def stop_answer(request: gr.Request | None = None) -> None:
         cancel.set()
 
 
-# What a chat handler yields to Gradio: the conversation twice (the Chatbot shows it, the
-# session's gr.State keeps it), then its other outputs (textbox, status).
+# What a chat handler yields to Gradio: the conversation twice (the Chatbot shows it, without
+# the server-side keys; the session's gr.State keeps it whole), then its other outputs.
 Outputs = tuple
 
 
 def _to_chat_and_state(turns: Iterator[tuple]) -> Iterator[Outputs]:
     for messages, *rest in turns:
-        yield (messages, messages, *rest)
+        yield (conversation.shown(messages), messages, *rest)
 
 
 FAILED = "Sorry, something went wrong in the chat. Please try again."
@@ -201,15 +234,15 @@ def _failsafe(turns: Iterator[Outputs], before: list[dict], others: int) -> Iter
     It never reaches Gradio, which would print it to stderr, the user's text included.
     before: the conversation the turn started from; others: the handler's outputs after the
     two conversation ones, left as they are."""
-    shown = list(before or [])
+    kept = list(before or [])
     try:
         for outputs in turns:
-            shown = outputs[0]
+            kept = outputs[1]
             yield outputs
     except Exception as error:
         log.error("a chat turn failed (%s)\n%s", type(error).__name__, stack_without_messages(error))
-        messages = [*shown, {"role": "assistant", "content": render_error(FAILED)}]
-        yield (messages, messages, *[gr.skip()] * others)
+        messages = [*kept, {"role": "assistant", "content": render_error(FAILED)}]
+        yield (conversation.shown(messages), messages, *[gr.skip()] * others)
 
 
 def _event_index(event: gr.EventData | None) -> object:
@@ -222,13 +255,64 @@ def _event_index(event: gr.EventData | None) -> object:
         return None
 
 
-def _asking(provider: ServiceProvider, text: str | None = None) -> Callable:
+WAIT = "An answer is still being written: wait for it to end, or press Stop."
+
+
+class _Controls:
+    """What the page lets a user do while an answer is written, and after: one answer at a
+    time, as chat apps do. While it streams, Ask and the example questions are disabled and
+    Stop is active (red); when it ends, the reverse. The textbox stays editable: the next
+    question can be typed meanwhile (Enter then does nothing and keeps the text)."""
+
+    def __init__(self, examples: int) -> None:
+        self.count = 2 + examples  # Ask, Stop, then the example buttons
+
+    def writing(self) -> list:
+        return [gr.update(interactive=False), gr.update(interactive=True, variant="stop"),
+                *[gr.update(interactive=False)] * (self.count - 2)]
+
+    def idle(self) -> list:
+        return [gr.update(interactive=True), gr.update(interactive=False, variant="secondary"),
+                *[gr.update(interactive=True)] * (self.count - 2)]
+
+    def skip(self) -> list:
+        return [gr.skip()] * self.count
+
+
+def _turn_with_controls(
+    turns: Callable[[], Iterator[Outputs]], controls: _Controls, request: gr.Request | None, *, textbox: bool
+) -> Iterator[Outputs]:
+    """A chat handler's outputs: (chat, state, [textbox,] status, *controls). The textbox is
+    cleared once, as the question is sent; never when the answer ends. A turn asked while
+    the session's answer is still written (an example clicked from another tab of the page)
+    is refused with a visible warning, not dropped silently."""
+    cleared = [""] if textbox else []
+    kept = [gr.skip()] if textbox else []
+    if _writing_now(request):
+        gr.Warning(WAIT)
+        yield (gr.skip(), gr.skip(), *kept, gr.skip(), *controls.skip())
+        return
+    yield (gr.skip(), gr.skip(), *cleared, gr.skip(), *controls.writing())
+    last = (gr.skip(), gr.skip(), gr.skip())
+    for last in turns():
+        chat, state, status = last
+        yield (chat, state, *kept, status, *controls.skip())
+    # The chat once more with the controls: an event's last output is what a script reads.
+    chat, state, status = last
+    yield (chat, state, *kept, status, *controls.idle())
+
+
+def _asking(provider: ServiceProvider, text: str | None = None, controls: _Controls | None = None) -> Callable:
     """A chat handler: for the textbox (question from the input) or an example button (its
     own question). A generator, so the answer streams."""
+    controls = controls or _Controls(0)
 
     def turn(question: str, messages: list[dict], request: gr.Request | None) -> Iterator[Outputs]:
-        answered = _respond_cancellably(provider, question, messages, request)
-        yield from _failsafe(_to_chat_and_state(answered), messages, others=2)
+        def answered() -> Iterator[Outputs]:
+            answering = _respond_cancellably(provider, question, messages, request)
+            return _failsafe(_to_chat_and_state(answering), messages, others=1)
+
+        yield from _turn_with_controls(answered, controls, request, textbox=text is None)
 
     if text is None:
 
@@ -243,13 +327,18 @@ def _asking(provider: ServiceProvider, text: str | None = None) -> Callable:
     return ask_example
 
 
-def _retrying(provider: ServiceProvider) -> Callable:
+def _retrying(provider: ServiceProvider, controls: _Controls | None = None) -> Callable:
     """The chat's Retry button (under the last answer): a generator, so the new answer streams."""
+    controls = controls or _Controls(0)
 
     def retry_last(messages: list[dict], retry: gr.EventData, request: gr.Request) -> Iterator[Outputs]:
         index = _event_index(retry)
-        retried = _cancellably(request, lambda cancel: retry_turn(provider, messages, index, cancel))
-        yield from _failsafe(_to_chat_and_state(retried), messages, others=1)
+
+        def answered() -> Iterator[Outputs]:
+            retried = _cancellably(request, lambda cancel: retry_turn(provider, messages, index, cancel))
+            return _failsafe(_to_chat_and_state(retried), messages, others=1)
+
+        yield from _turn_with_controls(answered, controls, request, textbox=False)
 
     return retry_last
 
@@ -264,7 +353,17 @@ def _undoing(provider: ServiceProvider) -> Callable:
     return undo_last
 
 
-def build_ui(provider: ServiceProvider, examples: list[str]) -> gr.Blocks:
+def build_ui(
+    provider: ServiceProvider,
+    examples: list[str],
+    *,
+    feedback: FeedbackService | None = None,
+    gaps: Callable[[], GapReport] | None = None,
+    logout: str | None = None,
+) -> gr.Blocks:
+    """The page. feedback: thumbs under each answer and a comment box (None: no thumbs).
+    gaps: the "What readers miss" tab's report (None: no tab). logout: the log-out link's
+    address, set only when the UI is behind a key."""
     log_gradio_tracebacks()
 
     def ask_api(question: str) -> dict:
@@ -280,60 +379,91 @@ def build_ui(provider: ServiceProvider, examples: list[str]) -> gr.Blocks:
 
     # No analytics: this machine reaches no network, and users' questions stay here.
     with gr.Blocks(title="Career Q&A assistant", fill_width=False, analytics_enabled=False) as blocks:
+        if logout:
+            gr.HTML(f'<a href="{html.escape(logout)}" id="logout-link">Log out</a>', elem_id="logout")
         gr.Markdown(
             "## Career Q&A assistant\nAsk about career paths beyond senior software engineer. Every sentence of an "
             "answer cites the article; when the article does not cover a question, the assistant says so."
         )
-        chatbot = gr.Chatbot(
-            label="Chat",
-            elem_id="chat",
-            height=520,
-            sanitize_html=False,  # ui/render.py escapes every text it puts in the HTML, the user's too
-            render_markdown=False,
-            buttons=["copy"],
-            autoscroll=False,  # QUESTION_ON_TOP scrolls instead
-        )
-        with gr.Row(equal_height=True):
-            question = gr.Textbox(
-                placeholder="Ask a career question, e.g. Should I become a manager?",
-                show_label=False,
-                elem_id="question",
-                scale=5,
-                max_lines=4,
-                max_length=MAX_QUESTION_CHARS,  # the browser takes no more than the assistant reads
-            )
-            send = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=80)
-        with gr.Row():
-            stop = gr.Button("Stop", elem_id="stop", size="sm", variant="stop")
-            clear = gr.Button("Clear chat", elem_id="clear", size="sm")
-        gr.Markdown("**Questions from the article:**")
-        with gr.Row(elem_id="examples"):
-            # A button shows its label as text, so a corpus question is not escaped here (it
-            # would show "&lt;"); asked, it goes through respond like a typed one.
-            example_buttons = [gr.Button(q, size="sm", elem_classes=["example-q"]) for q in examples]
-        status = gr.Markdown(_status(*provider()), elem_id="status")
-        # The session's conversation, kept on the server (ui/conversation.py): the browser
-        # sends only the new question, however long the chat. The Chatbot is an output only.
-        talk = gr.State([])
-
-        outputs = [chatbot, talk, question, status]
-        question.submit(_asking(provider), [question, talk], outputs, api_name=False)
-        send.click(_asking(provider), [question, talk], outputs, api_name=False)
-        for button, text in zip(example_buttons, examples, strict=True):
-            button.click(_asking(provider, text), [talk], outputs, api_name=False)
-        # Retry and Undo are the Chatbot's own buttons under the last answer (greyed out while
-        # an answer streams); a retried answer streams like any other.
-        chatbot.retry(_retrying(provider), [talk], [chatbot, talk, status], api_name=False)
-        chatbot.undo(_undoing(provider), [talk], outputs, api_name=False)
-        # Stop only sets the turn's cancel: the turn then ends itself, with the article's own
-        # sentences and their cards. Gradio's `cancels=` would kill the event instead, leaving
-        # the half-written text on screen with no cards (tests/ui/test_browser.py saw it).
-        stop.click(stop_answer, None, None, api_name=False)
-        chatbot.change(None, None, None, js=QUESTION_ON_TOP, queue=False, api_name=False)
-        clear.click(lambda: ([], [], "", _status(*provider())), None, outputs, api_name=False)
-        # The Chatbot's own trash button empties only what the browser shows: the conversation
-        # the server keeps goes too, or the next answer would bring it back.
-        chatbot.clear(lambda: [], None, talk, api_name=False)
+        if gaps is None:
+            status = _chat(provider, examples, feedback)
+        else:
+            with gr.Tabs():
+                with gr.Tab("Chat", id="chat-tab"):
+                    status = _chat(provider, examples, feedback)
+                with gr.Tab("What readers miss", id="gaps-tab", elem_id="gaps-tab"):
+                    gaps_tab(gaps)
         blocks.load(lambda: _status(*provider()), None, status, api_name=False)
         gr.api(ask_api, api_name="ask")
     return blocks
+
+
+def _chat(provider: ServiceProvider, examples: list[str], feedback: FeedbackService | None) -> gr.Markdown:
+    """The chat's components and events, inside the current Blocks (or tab); returns its status line."""
+    gr.Markdown("**Questions from the article:**", elem_id="examples-label")
+    with gr.Row(elem_id="examples"):
+        # A button shows its label as text, so a corpus question is not escaped here (it
+        # would show "&lt;"); asked, it goes through respond like a typed one. Above the
+        # chat, in one row that scrolls sideways on a phone: reachable without scrolling
+        # past a long answer.
+        example_buttons = [gr.Button(q, size="sm", elem_classes=["example-q"]) for q in examples]
+    # The session's conversation, kept on the server (ui/conversation.py): the browser
+    # sends only the new question, however long the chat. The Chatbot is an output only.
+    talk = gr.State([])
+    chatbot = gr.Chatbot(
+        label="Chat",
+        show_label=False,  # a floating label sat over the messages when scrolled
+        elem_id="chat",
+        height=520,
+        sanitize_html=False,  # ui/render.py escapes every text it puts in the HTML, the user's too
+        render_markdown=False,
+        buttons=["copy"],
+        autoscroll=False,  # QUESTION_ON_TOP scrolls instead
+        feedback_options=("Like", "Dislike") if feedback is not None else None,
+    )
+    # Right under the thumbs it answers; its events are wired last, so the chat's own come first.
+    panel = feedback_panel() if feedback is not None else None
+    with gr.Row(equal_height=True):
+        question = gr.Textbox(
+            placeholder="Ask a career question, e.g. Should I become a manager?",
+            show_label=False,
+            elem_id="question",
+            scale=5,
+            max_lines=4,
+            max_length=MAX_QUESTION_CHARS,  # the browser takes no more than the assistant reads
+        )
+        send = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=80)
+    with gr.Row():
+        # Inactive until an answer is being written (_Controls).
+        stop = gr.Button("Stop", elem_id="stop", size="sm", variant="secondary", interactive=False)
+        clear = gr.Button("Clear chat", elem_id="clear", size="sm")
+    status = gr.Markdown(_status(*provider()), elem_id="status")
+    controls = _Controls(len(example_buttons))
+    control_outputs = [send, stop, *example_buttons]
+
+    # Enter and Ask are one event: while it runs, a second Enter is ignored by the page and
+    # the text stays in the box (Ask is disabled meanwhile).
+    gr.on(
+        [question.submit, send.click], _asking(provider, controls=controls), [question, talk],
+        [chatbot, talk, question, status, *control_outputs], api_name=False,
+    )
+    for button, text in zip(example_buttons, examples, strict=True):
+        button.click(
+            _asking(provider, text, controls), [talk], [chatbot, talk, status, *control_outputs], api_name=False
+        )
+    # Retry and Undo are the Chatbot's own buttons under the last answer (greyed out while
+    # an answer streams); a retried answer streams like any other.
+    chatbot.retry(_retrying(provider, controls), [talk], [chatbot, talk, status, *control_outputs], api_name=False)
+    chatbot.undo(_undoing(provider), [talk], [chatbot, talk, question, status], api_name=False)
+    # Stop only sets the turn's cancel: the turn then ends itself, with the article's own
+    # sentences and their cards. Gradio's `cancels=` would kill the event instead, leaving
+    # the half-written text on screen with no cards (tests/ui/test_browser.py saw it).
+    stop.click(stop_answer, None, None, api_name=False)
+    chatbot.change(None, None, None, js=QUESTION_ON_TOP, queue=False, api_name=False)
+    clear.click(lambda: ([], [], "", _status(*provider())), None, [chatbot, talk, question, status], api_name=False)
+    # The Chatbot's own trash button empties only what the browser shows: the conversation
+    # the server keeps goes too, or the next answer would bring it back.
+    chatbot.clear(lambda: [], None, talk, api_name=False)
+    if feedback is not None and panel is not None:
+        feedback_events(feedback, chatbot, talk, panel)
+    return status

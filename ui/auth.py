@@ -157,22 +157,37 @@ class KeyGate:
         await response(scope, receive, send)
 
 
+# Styled like the chat (Gradio's default theme: orange primary button, grey borders, system
+# font), inline and self-contained: no external assets, readable on a 390 px phone.
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Career Q&amp;A assistant: log in</title>
 <style>
-body {{ font-family: system-ui, sans-serif; max-width: 26rem; margin: 12vh auto; padding: 0 1rem; }}
-input, button {{ font: inherit; padding: 0.5rem; width: 100%; box-sizing: border-box; margin-top: 0.5rem; }}
-.problem {{ color: #b91c1c; }}
+* {{ box-sizing: border-box; }}
+body {{ margin: 0; font-family: "Source Sans Pro", ui-sans-serif, system-ui, sans-serif; background: #f9fafb;
+  color: #1f2937; line-height: 1.5; }}
+main {{ max-width: 26rem; margin: 10vh auto; padding: 1.5rem; background: #fff; border: 1px solid #e5e7eb;
+  border-radius: 12px; box-shadow: 0 1px 3px rgba(0,0,0,0.06); }}
+@media (max-width: 30rem) {{ main {{ margin: 1rem; padding: 1.1rem; }} }}
+h1 {{ font-size: 1.4rem; margin: 0 0 0.5rem; }}
+p {{ margin: 0.4rem 0 1rem; color: #4b5563; }}
+label {{ display: block; font-weight: 600; font-size: 0.95rem; }}
+input, button {{ font: inherit; width: 100%; margin-top: 0.4rem; padding: 0.6rem 0.75rem; border-radius: 8px; }}
+input {{ border: 1px solid #d1d5db; background: #fff; }}
+input:focus {{ outline: 2px solid #fdba74; border-color: #f97316; }}
+button {{ margin-top: 1rem; border: 0; background: #f97316; color: #fff; font-weight: 600; cursor: pointer; }}
+button:hover {{ background: #ea580c; }}
+.problem {{ color: #b91c1c; background: #fef2f2; border: 1px solid #fecaca; border-radius: 8px;
+  padding: 0.5rem 0.75rem; }}
 </style></head>
-<body><h1>Career Q&amp;A assistant</h1>
-<p>This assistant is protected by an API key (its server's <code>ASSISTANT_API_KEY</code>).</p>
+<body><main><h1>Career Q&amp;A assistant</h1>
+<p>Enter the access key you were given to use the assistant.</p>
 {problem}
 <form method="post" action="login">
-<label for="key">API key</label>
+<label for="key">Access key</label>
 <input id="key" name="key" type="password" autocomplete="current-password" required autofocus>
 <button type="submit" id="login">Log in</button>
-</form></body></html>
+</form></main></body></html>
 """
 
 
@@ -204,7 +219,7 @@ def login_routes(key: str, ui_path: str, sessions: Sessions, attempts: KeyAttemp
             page.headers.update(refused.headers or {})
             return page
         if not given.strip():  # nothing entered: nothing guessed, so nothing counted
-            return _login_page("Enter the key.", 401)
+            return _login_page("Enter the access key.", 401)
         if not key_matches(given, key):
             attempts.failed(address)
             return _login_page("That is not the key.", 401)

@@ -10,8 +10,10 @@ question at most MAX_QUESTION_CHARS as shown (a longer one is refused anyway). W
 turns go, a notice at the top of the chat says so: they are neither shown nor read again.
 
 A conversation is the list of messages the Chatbot shows ({"role", "content"}, the content
-rendered by ui/render.py), so the chat and the state are one value and the index the
-browser sends with Retry or Undo points into it.
+rendered by ui/render.py), so the index the browser sends with Retry, Undo or a thumb
+points into it. An answer's message also carries what only the server needs: the answer's
+id (for feedback) and what it said (so a Retry can tell whether it came out the same).
+The Chatbot gets the messages without those (`shown`).
 """
 
 from __future__ import annotations
@@ -21,11 +23,15 @@ from assistant.questions import MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, check_que
 from assistant.rewrite import Turn
 from ui.render import asked_text, render_notice, render_question, shows_error
 
-__all__ = ["KEPT_TURNS", "asking", "history", "question_at"]
+__all__ = ["ANSWER_ID", "ANSWER_SAID", "KEPT_TURNS", "answer_id_at", "asking", "history", "question_at", "shown"]
 
 # Twenty answers with their citation cards are a long page already; the rewriter of a
 # follow-up reads only the previous question.
 KEPT_TURNS = 20
+# The server-side keys of an answer's message: never sent to the browser.
+ANSWER_ID = "answer_id"
+ANSWER_SAID = "answer_said"
+_SHOWN_KEYS = ("role", "content")
 
 
 def _questions(messages: list[dict]) -> list[int]:
@@ -66,3 +72,21 @@ def question_at(messages: list[dict], index: object) -> int | None:
         return index
     asked = _questions(messages)
     return asked[-1] if asked else None
+
+
+def shown(messages: list[dict]) -> list[dict]:
+    """The conversation as the Chatbot shows it: role and content, no server-side keys."""
+    return [{k: m[k] for k in _SHOWN_KEYS if k in m} for m in messages]
+
+
+def answer_id_at(messages: list[dict], index: object) -> str | None:
+    """The id of the answer at index (a thumb's message), or None: not an answer (an error,
+    the trimming notice, a question) or an index the chat no longer holds."""
+    if isinstance(index, (list, tuple)) and index:
+        index = index[0]
+    if not isinstance(index, int) or not 0 <= index < len(messages):
+        return None
+    message = messages[index]
+    if message.get("role") != "assistant":
+        return None
+    return message.get(ANSWER_ID) or None

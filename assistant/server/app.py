@@ -12,13 +12,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from assistant.server.docs import install_docs
 from assistant.server.errors import install_error_handlers
 from assistant.server.http_protocol import AbsoluteFormMiddleware
 from assistant.server.logs import QuestionNoting
 from assistant.server.metrics import AppMetrics, metrics_router
 from assistant.server.middleware import BodySizeLimitMiddleware, RequestLogMiddleware
 from assistant.server.redirects import RelativeRedirectMiddleware
-from assistant.server.routers import ask, chat, health, sources
+from assistant.server.routers import ask, chat, feedback, gaps, health, sources
 from assistant.server.state import AssistantState
 from assistant.service import AnswerService
 from assistant.settings import Settings
@@ -60,10 +61,13 @@ def create_app(
         summary="Answers career questions from the articles it has read, with numbered citations.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's page loads from a CDN: ours (install_docs) from installed files
+        redoc_url=None,  # ReDoc fetches its logo from a CDN even when served locally
     )
     app.state.assistant = state
     app.state.metrics = metrics
     install_error_handlers(app)
+    install_docs(app)
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     # Logs each request and reports it to the metrics: every answer, errors too, to its last byte.
     app.add_middleware(RequestLogMiddleware, log_questions=settings.log_questions, observer=metrics)
@@ -78,6 +82,7 @@ def create_app(
         allow_headers=["Authorization", "Content-Type"],
     )
     app.add_middleware(AbsoluteFormMiddleware)  # outermost: every layer sees the path
-    for router in (health.router, ask.router, chat.router, sources.router, metrics_router()):
+    routers = (health.router, ask.router, chat.router, sources.router, feedback.router, gaps.router, metrics_router())
+    for router in routers:
         app.include_router(router)
     return app

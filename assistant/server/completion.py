@@ -31,13 +31,16 @@ class Completion:
         self.counter = token_counter(service.llm)
         self.prompt_tokens = sum(self.counter.count(message.text) for message in body.messages)
         self.text = CompletionText(self.counter, body.token_limit, body.stop_sequences)
-        self.id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+        # The answer's own id, chosen ahead because every streamed chunk carries it: a client
+        # rates the answer (POST /v1/feedback) with the completion's id.
+        self.answer_id = uuid.uuid4().hex
+        self.id = f"chatcmpl-{self.answer_id}"
         self.created = int(time.time())
         self.include_usage = body.include_usage
         self._first_delta = True
 
     def events(self, cancel: threading.Event) -> Iterator[AnswerEvent]:
-        for event in self.service.stream(self.question, self.history, cancel=cancel):
+        for event in self.service.stream(self.question, self.history, cancel=cancel, answer_id=self.answer_id):
             yield event
             # Read after the event was taken in (text.add): a cut answer needs no more of
             # the model, and the service completes at once with the citations.

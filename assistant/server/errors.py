@@ -6,7 +6,7 @@ shape {"error": {"message", "type", "param", "code"}} as well: OpenAI's SDKs rea
 into their exceptions (openai.NotFoundError(code="model_not_found", param="model")).
 
 Validation errors keep FastAPI's status (422) but get a sentence a person can act on;
-malformed JSON is a 400; anything unexpected is a 500 with no stack trace in it, and its
+malformed JSON and an empty question are a 400 (OpenAI's status for an empty message); anything unexpected is a 500 with no stack trace in it, and its
 log entry holds the stack but not the exception's message (which may quote the user).
 """
 
@@ -21,7 +21,15 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from assistant.errors import Busy, QuestionError, QueueTimeout, SetupError
+from assistant.errors import (
+    Busy,
+    EmptyQuestionError,
+    FeedbackError,
+    QuestionError,
+    QueueTimeout,
+    SetupError,
+    UnknownAnswerError,
+)
 from assistant.server.echo import echoed
 from assistant.server.error_shape import body_too_large, error_response, internal_error
 from assistant.server.middleware import ResponseStatus, body_was_cut, loggable, loggable_path, request_id_of
@@ -131,6 +139,14 @@ def _describe(errors: list[dict]) -> tuple[str, list[dict]]:
     return summary or "invalid request", details
 
 
+def _validation_status(errors: list[dict]) -> int:
+    """400 when all that is wrong is an empty question ("", spaces, invisible characters):
+    OpenAI answers an empty message with 400 invalid_request_error (its SDKs raise
+    BadRequestError), and "" and "   " get the same answer. Anything else keeps FastAPI's 422."""
+    empty = [e for e in errors if isinstance((e.get("ctx") or {}).get("error"), EmptyQuestionError)]
+    return 400 if empty and len(empty) == len(errors) else 422
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """The exception handlers, and UnexpectedErrorMiddleware as the innermost middleware:
     call this before adding the others, so the request log and its id wrap the 500 too."""
@@ -146,7 +162,7 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_response(400, "the request body is not valid JSON", openai=openai)
         summary, details = _describe(errors)
         param = details[0]["field"] if openai and len(details) == 1 and details[0]["field"] != "body" else None
-        return error_response(422, summary, details=details, openai=openai, param=param)
+        return error_response(_validation_status(errors), summary, details=details, openai=openai, param=param)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -166,7 +182,18 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(QuestionError)
     async def question(request: Request, exc: QuestionError) -> JSONResponse:
         openai = is_openai_path(request.scope)
-        return error_response(422, str(exc), openai=openai, param="messages" if openai else None)
+        status = 400 if isinstance(exc, EmptyQuestionError) else 422
+        return error_response(status, str(exc), openai=openai, param="messages" if openai else None)
+
+    # A rating (POST /v1/feedback): the id names no answer this server knows, or the rating
+    # or its comment cannot be stored as given.
+    @app.exception_handler(UnknownAnswerError)
+    async def unknown_answer(request: Request, exc: UnknownAnswerError) -> JSONResponse:
+        return error_response(404, str(exc), openai=is_openai_path(request.scope))
+
+    @app.exception_handler(FeedbackError)
+    async def feedback(request: Request, exc: FeedbackError) -> JSONResponse:
+        return error_response(400, str(exc), openai=is_openai_path(request.scope))
 
     @app.exception_handler(Busy)
     async def busy(request: Request, exc: Busy) -> JSONResponse:
@@ -194,11 +221,11 @@ def install_error_handlers(app: FastAPI) -> None:
 ERROR_RESPONSES = {
     status: {"model": ErrorResponse, "description": description}
     for status, description in {
-        400: "Malformed JSON.",
+        400: "Malformed JSON, or an empty question (nothing but spaces or invisible characters).",
         401: "Missing or wrong API key.",
         413: "Body too large.",
         415: "Body is not JSON.",
-        422: "Invalid field (empty question, too long, too much history ...).",
+        422: "Invalid field (question too long, too much history, wrong types ...).",
         503: "Not ready, or busy (Retry-After).",
         504: "Waited too long for the model.",
     }.items()
@@ -207,8 +234,8 @@ ERROR_RESPONSES = {
 OPENAI_ERROR_RESPONSES = {
     status: {"model": OpenAIErrorResponse, "description": description}
     for status, description in {
-        400: "Malformed JSON, or a parameter this server does not honour (`n` other than 1, `tools`, `logprobs` "
-        "...), or a value out of range: `param` names it.",
+        400: "Malformed JSON, an empty question (the last user message), or a parameter this server does not "
+        "honour (`n` other than 1, `tools`, `logprobs` ...), or a value out of range: `param` names it.",
         401: "Missing or wrong API key.",
         404: "Unknown model (`code` model_not_found): this server offers `career-assistant`.",
         413: "Body too large.",

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from assistant.answer import Citation
+from assistant.feedback import MAX_COMMENT_CHARS
 from assistant.questions import MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, MAX_TURN_CHARS, check_question, clean_text
 from assistant.rewrite import Turn
 
@@ -15,6 +16,8 @@ __all__ = [
     "ChatCompletionRequest",
     "ChatMessage",
     "ErrorResponse",
+    "FeedbackRequest",
+    "FeedbackStored",
     "ModelCard",
     "ModelList",
     "OpenAIErrorResponse",
@@ -27,9 +30,9 @@ __all__ = [
 ]
 
 # Every text of a request passes through assistant.questions here, at the edge: a lone
-# surrogate, an over-long turn or an invisible-only question is a 422 naming the field
-# (QuestionError is a ValueError, so pydantic reports its sentence), not a failure deep
-# in the embedding model or the LLM.
+# surrogate or an over-long turn is a 422 naming the field (QuestionError is a ValueError,
+# so pydantic reports its sentence), not a failure deep in the embedding model or the LLM;
+# an empty or invisible-only question is a 400 (assistant.server.errors), as OpenAI's is.
 
 
 class HistoryTurn(Turn):
@@ -47,7 +50,14 @@ class HistoryTurn(Turn):
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, examples=["Will I lose my engineering chops?"])
+    # No min_length check here: "" must reach check_question, so it gets the same sentence and
+    # status (400) as "   " (pydantic's own would be a 422 "String should have at least 1
+    # character"). The schema still says minLength 1.
+    question: str = Field(
+        max_length=MAX_QUESTION_CHARS,
+        examples=["Will I lose my engineering chops?"],
+        json_schema_extra={"minLength": 1},
+    )
     history: list[HistoryTurn] = Field(
         default=[], max_length=MAX_HISTORY_TURNS, description="Earlier turns, oldest first."
     )
@@ -57,6 +67,43 @@ class AskRequest(BaseModel):
     @classmethod
     def _check_question(cls, value: str) -> str:
         return check_question(value)
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answer_id: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="The answer's `id` (/v1/ask, the stream's `done` event), or a chat completion's `id`.",
+    )
+    rating: Literal[1, -1, "up", "down"] = Field(description='1 or "up": helpful; -1 or "down": not helpful.')
+    comment: str = Field("", max_length=MAX_COMMENT_CHARS, description="What was wrong or right, in a few words.")
+
+    @field_validator("rating", mode="before")
+    @classmethod
+    def _not_a_flag(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # pydantic would read true as 1
+            # A ValueError, which pydantic turns into a 422 naming the field (a TypeError escapes it).
+            raise ValueError('the rating is 1 or -1 ("up" or "down"), not true or false')  # noqa: TRY004
+        return value
+
+    @field_validator("rating")
+    @classmethod
+    def _as_number(cls, value: int | str) -> int:
+        return {"up": 1, "down": -1}.get(value, value)  # type: ignore[arg-type]
+
+    @field_validator("comment")
+    @classmethod
+    def _clean(cls, value: str) -> str:
+        return clean_text(value, "the comment")
+
+
+class FeedbackStored(BaseModel):
+    answer_id: str
+    rating: Literal[1, -1]
+    stored: Literal[True] = Field(True, description="The rating is on disk (a second one replaces it).")
 
 
 class ErrorDetail(BaseModel):

@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable
 
 from assistant.errors import IndexMissingError, SetupError, StoreUnavailableError
+from assistant.feedback import FeedbackService, remembering
 from assistant.server.key_attempts import KeyAttempts
 from assistant.service import AnswerService
 from assistant.settings import Settings
@@ -45,6 +46,9 @@ class AssistantState:
         self.factory = factory
         # Wrong keys per client address, shared by the API's key check and the UI's login.
         self.key_attempts = KeyAttempts(settings.login_failures_per_minute)
+        # Readers' ratings: one store for the process, so an answer from the index before a
+        # swap can still be rated; it hears every answer of every service loaded (_load).
+        self.feedback = FeedbackService.from_settings(settings)
         self.service: AnswerService | None = None
         self.reason = "starting: loading the index and the models"
         # A load that failed for a reason that mends itself (no index yet, the store down) is retried.
@@ -64,6 +68,7 @@ class AssistantState:
 
     def stop(self) -> None:
         self._stop.set()
+        self.feedback.close()
 
     def wait(self, timeout: float | None = None) -> None:
         """Wait for the first load to end (ready or not)."""
@@ -87,7 +92,11 @@ class AssistantState:
             forget_embedded_store(self.settings.chroma_dir)
         self._retry_load = False
         try:
-            self.service = self.factory(self.settings)
+            service = self.factory(self.settings)
+            # Every answer, whichever way it is asked (API, chat completions, UI), passes here;
+            # a swapped-in index's service shares it (AnswerService.reindexed).
+            service.observer = remembering(self.feedback, service.observer)
+            self.service = service
             self.reason = ""
             self.changed.set()
             log.info(

@@ -92,3 +92,13 @@ def test_a_snapshot_stays_whole_while_an_ingest_changes_the_store_and_reopens_to
     new = old.reopened()
     assert new.version == report.index_version == store.version()
     assert "sabbatical" in new.retrieve(question, 1)[0].text
+
+
+def test_nearest_ranks_chunks_by_cosine_to_a_vector(fake_retriever):
+    """For a vector that is no question's (assistant.gaps: a group's centroid, not of length 1)."""
+    chunk = list(fake_retriever.documents.values())[3]
+    vector = fake_retriever.query_vector(chunk.page_content)
+    nearest = fake_retriever.nearest([2.0 * x for x in vector], 5)
+    assert nearest[0].chunk_id == chunk.id and nearest[0].score == pytest.approx(1.0, abs=1e-3)
+    assert [p.score for p in nearest] == sorted((p.score for p in nearest), reverse=True) and len(nearest) == 5
+    assert len(fake_retriever.nearest(vector, 10_000)) == fake_retriever.chunk_count

@@ -24,7 +24,7 @@ def ingested(corpus, monkeypatch):
 def test_ask_json_prints_one_answer_object(ingested):
     result = runner.invoke(app, ["ask", QUESTION, "--json", "--top-k", "3"])
     assert result.exit_code == 0, result.output
-    answer = json.loads(result.output)
+    answer = json.loads(result.stdout)  # the note saying who answered is on stderr
     assert {"answer", "citations", "abstained", "grounded", "backend", "timings_ms"} <= set(answer)
     assert set(answer["timings_ms"]) >= {"retrieval", "generation", "total"}
     assert not answer["abstained"] and answer["grounded"] and answer["backend"] == "extractive"
@@ -42,7 +42,7 @@ def test_ask_prints_the_answer_and_its_citations(ingested):
 def test_an_abstention_exits_zero(ingested):
     result = runner.invoke(app, ["ask", "How do I make banana bread?", "--json"])
     assert result.exit_code == 0
-    assert json.loads(result.output)["abstained"] is True
+    assert json.loads(result.stdout)["abstained"] is True
 
 
 def test_an_empty_question_is_refused(ingested):

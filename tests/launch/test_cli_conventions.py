@@ -9,7 +9,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 from importlib.metadata import version
@@ -18,7 +17,7 @@ import httpx
 import pytest
 
 from tests.conftest import ARTICLE, ROOT
-from tests.processes import answers_200, free_port, started
+from tests.processes import answers_200, free_port, interrupted_mid_answer, started
 
 pytestmark = pytest.mark.integration
 QUESTION = "Will I lose my engineering chops if I move to product?"
@@ -112,7 +111,7 @@ def test_ingest_json_reports_every_file_and_the_failure_on_stderr(corpus):
     }
     assert report["seconds"] > 0
     assert f"{ARTICLE.name}: started, 11 chunk(s)" in result.stderr  # progress, one line per file
-    assert "1 file(s) could not be ingested" in result.stderr
+    assert "1 of 2 files could not be ingested (broken.txt: " in result.stderr and "the other one was" in result.stderr
 
 
 def test_version_is_the_package_version():
@@ -150,17 +149,7 @@ def test_ctrl_c_while_streaming_cancels_the_answer_and_exits_130(index_settings)
         stderr=subprocess.PIPE,
         env=cli_env(index_settings.data_dir),
     )
-    try:
-        # Unbuffered, so communicate() below gets every byte after these.
-        first = os.read(process.stdout.fileno(), 65536)  # blocks until the answer starts streaming
-        assert first, process.stderr.read().decode()
-        process.send_signal(signal.SIGINT)
-        rest, stderr = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    stdout, stderr = (first + rest).decode(), stderr.decode()
+    stdout, stderr = (part.decode() for part in interrupted_mid_answer(process))
     assert process.returncode == 130, stderr
     assert "Cancelled: the answer was not finished." in stderr and "Traceback" not in stderr
     assert stdout.startswith(ANSWER_START) and stdout.endswith("\n")

@@ -49,7 +49,8 @@ def test_a_bad_file_is_named_the_rest_ingested_and_the_exit_code_non_zero(corpus
     result = runner.invoke(app, ["ingest"])
     assert result.exit_code == 1
     assert "broken.txt" in result.output
-    assert "1 file(s) could not be ingested" in result.output
+    assert "1 of 2 files could not be ingested (broken.txt: " in result.output
+    assert "the other one was." in result.output
     assert "11 chunks stored" in result.output
 
 
@@ -100,7 +101,7 @@ def test_a_link_leading_outside_is_refused_by_name_and_the_rest_ingested(corpus:
     assert result.exit_code == 1, result.output
     assert failure_line("escape.txt", "is a symbolic link that leads outside the corpus folder", result)
     assert failure_line("elsewhere", "is a symbolic link that leads outside the corpus folder", result)
-    assert "2 file(s) could not be ingested" in result.output
+    assert "2 of 4 files could not be ingested" in result.output and "the other 2 were." in result.output
     assert "22 chunks stored" in result.output  # the article, and again through the inside link
     assert str(outside) not in result.output
     assert set(stored_sources()) == {ARTICLE_NAME, "same-article.txt"}
@@ -115,8 +116,32 @@ def test_a_path_given_outside_the_corpus_is_refused_as_given(corpus: Path, tmp_p
     result = runner.invoke(app, ["ingest", str(corpus / ARTICLE_NAME), str(given)])
     assert result.exit_code == 1, result.output
     assert failure_line(str(given), "is outside the corpus folder", result)
-    assert "1 file(s) could not be ingested" in result.output
+    assert f"1 of 2 files could not be ingested ({given}: is outside the corpus folder" in result.output
     assert stored_sources() == [ARTICLE_NAME]  # nothing stored under an absolute source
+
+
+def test_one_file_outside_the_corpus_alone_is_refused_and_nothing_claims_otherwise(corpus: Path, tmp_path: Path):
+    """`assistant ingest /etc/hosts` (issue 27): the only file given is refused, by name and
+    with the reason; no "the others were" (there were none), no "Version ." with nothing
+    after it on an empty index, no "up to date"; exit 1."""
+    hosts = tmp_path / "hosts"
+    hosts.write_text("127.0.0.1 localhost\n")
+    result = runner.invoke(app, ["ingest", str(hosts)])
+    assert result.exit_code == 1, result.output
+    assert f"Error: nothing was ingested: {hosts}: is outside the corpus folder {corpus}" in " ".join(result.stderr.split())
+    assert "copy it there to ingest it" in result.stderr
+    assert "the others were" not in result.output and "could not be ingested" not in result.output
+    assert "Version ." not in result.output and "up to date" not in result.output
+    assert "Index unchanged: nothing written (0 chunks stored). The index is empty." in result.stdout
+    assert stored_sources() == []
+
+    assert runner.invoke(app, ["ingest"]).exit_code == 0
+    again = runner.invoke(app, ["ingest", str(hosts), str(tmp_path / "missing.md")])
+    assert again.exit_code == 1
+    stderr = " ".join(again.stderr.split())
+    assert "nothing was ingested (none of the 2 files could be): " in stderr
+    assert f"{tmp_path / 'missing.md'}: file not found" in stderr
+    assert "Index unchanged: nothing written (11 chunks stored). Version " in again.stdout
 
 
 # -- size limit and progress (issue 11, item 12) ------------------------------------------
@@ -131,7 +156,7 @@ def test_a_file_over_the_size_limit_is_refused_by_name_until_the_setting_is_rais
     assert refused.exit_code == 1, refused.output
     assert failure_line("long-read.txt", "is too large (11,", refused)
     assert "raise ASSISTANT_MAX_FILE_BYTES to ingest it" in refused.stderr
-    assert "1 file(s) could not be ingested" in refused.output
+    assert "1 of 2 files could not be ingested (long-read.txt: is too large" in refused.output
     assert "11 chunks stored" in refused.output
     assert stored_sources() == [ARTICLE_NAME]
 

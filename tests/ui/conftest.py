@@ -57,3 +57,18 @@ def json_logged_server(index_settings, tmp_path_factory):
     log_dir = tmp_path_factory.mktemp("server-json-log")
     with serving(index_settings, log_dir, "extractive", ASSISTANT_LOG_FORMAT="json") as served:
         yield served
+
+
+@pytest.fixture(scope="session")
+def feedback_server(index_settings, tmp_path_factory):
+    """`assistant serve` with the API key and the extractive backend, logging every question
+    (ASSISTANT_LOG_QUESTIONS=true) into a feedback store of its own: for the thumbs, the
+    comment box and the "What readers miss" tab. Yields (base URL, feedback store path)."""
+    from tests.conftest import serving
+
+    folder = tmp_path_factory.mktemp("feedback-server")
+    db = folder / "feedback.sqlite3"
+    with serving(
+        index_settings, folder, "extractive", ASSISTANT_LOG_QUESTIONS="true", ASSISTANT_FEEDBACK_DB=str(db)
+    ) as (base, _log):
+        yield base, db

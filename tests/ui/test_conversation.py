@@ -63,3 +63,13 @@ def test_retry_and_undo_find_the_question_named_or_else_the_last_one():
     assert question_at(messages, 0) == len(messages) - 1  # the notice is no question
     assert question_at(messages, "2") == question_at(messages, 10_000) == len(messages) - 1
     assert question_at([], 0) is None
+
+
+def test_the_chat_gets_role_and_content_only_and_a_thumb_finds_its_answers_id():
+    from ui.conversation import ANSWER_ID, ANSWER_SAID, answer_id_at, shown
+
+    messages = [*answered("Why?"), {"role": "assistant", "content": render_error("busy")}]
+    messages[1] = {**messages[1], ANSWER_ID: "a1", ANSWER_SAID: "False|An answer."}
+    assert shown(messages) == [{"role": m["role"], "content": m["content"]} for m in messages]
+    assert answer_id_at(messages, 1) == answer_id_at(messages, [1, None]) == "a1"
+    assert [answer_id_at(messages, i) for i in (0, 2, 3, -1, None, "1")] == [None] * 6

@@ -4,6 +4,9 @@ from html import unescape
 
 from assistant.answer import Answer, AnswerSentence, Citation
 from ui.render import (
+    MODEL_LEGEND,
+    SAME_AGAIN,
+    STOPPED,
     asked_text,
     render_answer,
     render_error,
@@ -45,7 +48,51 @@ def test_quotes_and_model_sentences_are_told_apart():
     html = render_answer(answer(), "p", {})
     assert 'class="quote" data-origin="quote"' in html
     assert 'class="model-sentence" data-origin="model"' in html
-    assert "written by embedded:x" in html
+    assert MODEL_LEGEND in html and "embedded:x" not in html  # plain words, no backend name
+
+
+def test_the_model_line_shows_only_when_the_model_wrote_a_sentence():
+    quoted = [AnswerSentence(text="Second <sentence>.", citations=[1], origin="quote")]
+    assert MODEL_LEGEND not in render_answer(answer(sentences=quoted), "p", {})
+
+
+def test_a_card_names_section_and_article_in_words_and_keeps_file_offsets_and_relevance_folded():
+    html = render_answer(answer(), "p", {"c1": (PASSAGE, 99)})
+    card = html[html.index('<div class="cite-card"'):]
+    visible, folded = card.split('<details class="cite-source">')
+    assert "From “T &lt;b&gt;” by A" in visible
+    assert "a.txt" not in visible and "110" not in visible and "relevance" not in visible
+    assert "<summary>Source details</summary>a.txt, characters 110–128, relevance 0.70</details>" in folded
+
+
+def test_a_follow_ups_reading_is_shown_when_it_differs_from_what_was_typed():
+    read = answer(question="And for managers?", standalone_question="What are the top skills of a <b>manager</b>?")
+    html = render_answer(read, "p", {}, asked="And for managers?")
+    assert 'data-read-as="true"' in html and "Read as: What are the top skills of a &lt;b&gt;manager&lt;/b&gt;?" in html
+    same = answer(standalone_question="Should I become a manager?")
+    assert "Read as" not in render_answer(same, "p", {}, asked="should I become a  manager")
+    abstained = answer(abstained=True, sentences=[], citations=[], standalone_question="What about pay in tech?")
+    assert "Read as: What about pay in tech?" in render_answer(abstained, "p", {}, asked="And pay?")
+
+
+def test_a_stopped_answer_says_so_and_a_retried_one_says_whether_it_changed():
+    assert 'data-stopped="true"' in render_answer(answer(), "p", {}, stopped=True) and STOPPED
+    assert "data-stopped" not in render_answer(answer(), "p", {})
+    same = render_answer(answer(), "p", {}, retried=True)
+    assert 'data-retry="same"' in same and SAME_AGAIN in same and "rephrasing" in same
+    assert 'data-retry="new"' in render_answer(answer(), "p", {}, retried=False)
+    assert "data-retry" not in render_answer(answer(), "p", {})
+
+
+def test_backtick_spans_in_our_messages_show_as_code_after_escaping():
+    from markdown_it import MarkdownIt
+
+    shown = render_error("The assistant is not ready yet: no index: run `assistant ingest <x>`")
+    assert "run <code>assistant ingest &lt;x&gt;</code>" in shown and "`" not in shown
+    status = MarkdownIt("commonmark").render(render_status(None, reason="no index: run `assistant ingest`"))
+    assert "run <code>assistant ingest</code>" in status and "`" not in status
+    unpaired = MarkdownIt("commonmark").render(render_status(None, reason="a ` b"))
+    assert "<code>" not in unpaired and "`" in unpaired
 
 
 def test_abstention_looks_different():
@@ -71,7 +118,10 @@ def test_long_passages_are_cut_to_the_sentence_and_its_neighbours():
     passage = "One. Two. Three is cited. Four. Five."
     cited = Citation(**{**CITATION.model_dump(), "quote": "Three is cited.", "start": 10, "end": 25})
     html = render_answer(answer(citations=[cited]), "p", {"c1": (passage, 0)})
-    assert "… Two. <mark>Three is cited.</mark> Four. …" in html
+    assert (
+        '<span class="context">… Two. </span><mark>Three is cited.</mark>'
+        '<span class="context"> Four. …</span>' in html
+    )  # the context is hidden on a phone (CSS): the card shows the cited sentence
     assert "One." not in html and "Five." not in html
 
 
@@ -88,7 +138,7 @@ def test_the_users_question_is_escaped_and_read_back_unchanged():
 def test_the_status_line_shows_html_and_markdown_as_text():
     from markdown_it import MarkdownIt
 
-    reason = f"{PAYLOAD} [link](javascript:alert(3)) ![i](http://x/i.png) *em* `code`\n# heading"
+    reason = f"{PAYLOAD} [link](javascript:alert(3)) ![i](http://x/i.png) *em* code\n# heading"
     rendered = MarkdownIt("commonmark").render(render_status(None, reason=reason))
     assert "<img" not in rendered and "<svg" not in rendered and "<a " not in rendered
     assert "<em>" not in rendered and "<h1>" not in rendered

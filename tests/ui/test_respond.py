@@ -14,15 +14,15 @@ pytestmark = pytest.mark.integration
 
 
 def last_turn(provider, question, messages=()):
-    *_, (messages, textbox, status) = respond(provider, question, list(messages))
-    return messages, textbox, status
+    *_, (messages, status) = respond(provider, question, list(messages))
+    return messages, status
 
 
 def test_an_answer_ends_with_cards_and_the_status_shows_its_time(make_service):
     service = make_service()
-    messages, textbox, status = last_turn(lambda: (service, ""), "Do staff engineers only write code?")
+    messages, status = last_turn(lambda: (service, ""), "Do staff engineers only write code?")
     assert [m["role"] for m in messages] == ["user", "assistant"]
-    assert "cite-card" in messages[-1]["content"] and textbox == ""
+    assert "cite-card" in messages[-1]["content"]
     assert "last answer" in status and "passages indexed" in status
 
 
@@ -35,14 +35,14 @@ def test_a_follow_up_uses_the_chat_history(retriever):
             yield from super().stream(question, history, top_k, cancel)
 
     service = Recording(retriever, None, backend="extractive")
-    first, _, _ = last_turn(lambda: (service, ""), "What are the top skills of a staff engineer?")
-    second, _, _ = last_turn(lambda: (service, ""), "What about managers?", first)
+    first, _ = last_turn(lambda: (service, ""), "What are the top skills of a staff engineer?")
+    second, _ = last_turn(lambda: (service, ""), "What about managers?", first)
     assert seen == [[], ["What are the top skills of a staff engineer?"]]
     assert len(second) == 4 and 'data-abstained="false"' in second[-1]["content"]
 
 
 def test_not_ready_busy_and_broken_backends_are_friendly_messages(make_service, retriever):
-    messages, _, status = last_turn(lambda: (None, "no index: run `assistant ingest`"), "Hello?")
+    messages, status = last_turn(lambda: (None, "no index: run `assistant ingest`"), "Hello?")
     assert "not ready yet" in messages[-1]["content"] and "Not ready" in status
 
     class BusyService(AnswerService):
@@ -56,16 +56,16 @@ def test_not_ready_busy_and_broken_backends_are_friendly_messages(make_service, 
             raise ConnectionError("backend down")
 
     busy = BusyService(retriever, None, backend="x")
-    messages, _, _ = last_turn(lambda: (busy, ""), "Do staff engineers only write code?")
+    messages, _ = last_turn(lambda: (busy, ""), "Do staff engineers only write code?")
     assert 'data-error="true"' in messages[-1]["content"] and "busy" in messages[-1]["content"]
     broken = BrokenService(retriever, None, backend="x")
-    messages, _, _ = last_turn(lambda: (broken, ""), "Do staff engineers only write code?")
+    messages, _ = last_turn(lambda: (broken, ""), "Do staff engineers only write code?")
     assert "something went wrong" in messages[-1]["content"] and "Traceback" not in messages[-1]["content"]
 
 
 def test_an_empty_question_adds_nothing(make_service):
     service = make_service()
-    messages, _, _ = last_turn(lambda: (service, ""), "   ")
+    messages, _ = last_turn(lambda: (service, ""), "   ")
     assert messages == []
 
 
@@ -81,7 +81,7 @@ def test_the_users_message_is_escaped_in_the_chat_but_not_in_the_history(retriev
             yield from super().stream(question, history, top_k, cancel)
 
     service = Recording(retriever, None, backend="extractive")
-    first, _, _ = last_turn(lambda: (service, ""), PAYLOAD)
+    first, _ = last_turn(lambda: (service, ""), PAYLOAD)
     assert first[0] == {"role": "user", "content": render_question(PAYLOAD)}
     assert "<img" not in first[0]["content"] and "<svg" not in first[0]["content"]
     assert "<img" not in first[1]["content"] and "<svg" not in first[1]["content"]
@@ -93,7 +93,7 @@ def test_a_corpus_question_with_html_is_asked_as_text():
     chunk = Document(page_content="Become a manager when ...", metadata={"source": "a.txt", "question": PAYLOAD})
     examples = example_questions([chunk])
     assert examples == [PAYLOAD]  # a button shows its label as text (tests/ui/test_browser.py proves it)
-    messages, _, status = last_turn(lambda: (None, "no index <b>yet</b>"), examples[0])
+    messages, status = last_turn(lambda: (None, "no index <b>yet</b>"), examples[0])
     assert messages[0]["content"] == render_question(PAYLOAD) and "<img" not in messages[0]["content"]
     assert "&lt;b&gt;yet&lt;/b&gt;" in messages[1]["content"] and "<b>" not in status
 
@@ -112,11 +112,12 @@ def test_stop_frees_the_model_at_once_and_the_turn_ends_with_quotes(make_service
     next(turn)  # the lead quote: the model's turn comes next
     try:
         stop_answer(session)  # as the Stop button does, from another request
-        *_, (messages, _, _) = turn
+        *_, (messages, _) = turn
         assert service.gate.wait_idle(timeout=60) and not llm.release.is_set()
     finally:
         llm.release.set()
     assert 'data-abstained="false"' in messages[-1]["content"] and "cite-card" in messages[-1]["content"]
+    assert 'data-stopped="true"' in messages[-1]["content"]  # it says it was stopped
 
 
 class Recording(AnswerService):
@@ -135,17 +136,17 @@ def test_a_refused_question_is_not_what_a_follow_up_refers_to(retriever):
     """A question over the limit is refused in the chat; the next one is asked as if it had
     not been there (it once failed the next turn: a history turn over 20,000 characters)."""
     service = Recording(retriever, None, backend="extractive")
-    first, _, _ = last_turn(lambda: (service, ""), "What are the top skills of a staff engineer?")
-    refused, _, _ = last_turn(lambda: (service, ""), "Why? " * 5_000, first)
+    first, _ = last_turn(lambda: (service, ""), "What are the top skills of a staff engineer?")
+    refused, _ = last_turn(lambda: (service, ""), "Why? " * 5_000, first)
     assert 'data-error="true"' in refused[-1]["content"] and "longer than" in refused[-1]["content"]
-    chat, _, _ = last_turn(lambda: (service, ""), "What about managers?", refused)
+    chat, _ = last_turn(lambda: (service, ""), "What about managers?", refused)
     assert service.seen[-1] == ("What about managers?", ["What are the top skills of a staff engineer?"])
     assert 'data-abstained="false"' in chat[-1]["content"]
 
 
 def test_a_lone_surrogate_is_refused_in_the_chat_and_shown_as_a_replacement_character(retriever):
     service = Recording(retriever, None, backend="extractive")
-    messages, _, _ = last_turn(lambda: (service, ""), "\ud800 Should I become a manager?")
+    messages, _ = last_turn(lambda: (service, ""), "\ud800 Should I become a manager?")
     assert asked_text(messages[0]["content"]) == "\ufffd Should I become a manager?"
     assert "not valid Unicode" in messages[1]["content"] and 'data-error="true"' in messages[1]["content"]
     for message in messages:
@@ -167,9 +168,12 @@ def test_a_failure_nobody_foresaw_ends_as_a_message_in_the_chat_and_one_record_w
     before = [{"role": "user", "content": "Earlier?"}, {"role": "assistant", "content": "An answer."}]
     handler = _asking(broken_provider)
     with caplog.at_level(logging.ERROR, logger="ui"):
-        *_, (shown, kept, textbox, status) = handler(question, before, SimpleNamespace(session_hash="s-9"))
-    assert shown is kept and shown[:2] == before and FAILED in shown[-1]["content"]
+        sent, *turn, ended = handler(question, before, SimpleNamespace(session_hash="s-9"))
+    assert sent[2] == "" and sent[4] == {"__type__": "update", "interactive": False}  # cleared as sent, Ask off
+    shown, kept, textbox, status, *_ = turn[-1]
+    assert shown == kept and kept[:2] == before and FAILED in shown[-1]["content"]
     assert textbox == status == {"__type__": "update"}  # left as they were
+    assert ended[4] == {"__type__": "update", "interactive": True}  # Ask on again, whatever happened
     (record,) = [r for r in caplog.records if r.name == "ui"]
     assert "RuntimeError" in record.getMessage() and question not in record.getMessage()
 
@@ -179,8 +183,8 @@ def test_retry_asks_the_last_question_again_and_its_new_answer_replaces_the_old(
 
     service = Recording(retriever, None, backend="extractive")
     provider = lambda: (service, "")  # noqa: E731
-    first, _, _ = last_turn(provider, "What are the top skills of a staff engineer?")
-    chat, _, _ = last_turn(provider, "Do staff engineers only write code?", first)
+    first, _ = last_turn(provider, "What are the top skills of a staff engineer?")
+    chat, _ = last_turn(provider, "Do staff engineers only write code?", first)
     turns = list(retry_turn(provider, chat, 2))
     for shown, _ in turns:  # while it streams too, the question stays right above its answer
         assert [m["role"] for m in shown] == ["user", "assistant", "user", "assistant"]
@@ -189,6 +193,8 @@ def test_retry_asks_the_last_question_again_and_its_new_answer_replaces_the_old(
     assert service.seen[-1] == ("Do staff engineers only write code?", ["What are the top skills of a staff engineer?"])  # not asked twice
     assert 'data-abstained="false"' in retried[-1]["content"] and retried[-1]["content"] != chat[-1]["content"]
     assert "last answer" in status
+    # The extractive answer is the article's own sentences: asked again, the same ones, and it says so.
+    assert 'data-retry="same"' in retried[-1]["content"] and "rephras" in retried[-1]["content"]
 
 
 def test_retry_of_a_stale_index_retries_the_last_question_and_of_an_empty_chat_does_nothing(retriever):
@@ -196,7 +202,7 @@ def test_retry_of_a_stale_index_retries_the_last_question_and_of_an_empty_chat_d
 
     service = Recording(retriever, None, backend="extractive")
     provider = lambda: (service, "")  # noqa: E731
-    chat, _, _ = last_turn(provider, "Do staff engineers only write code?")
+    chat, _ = last_turn(provider, "Do staff engineers only write code?")
     *_, (retried, _) = retry_turn(provider, chat, 7)
     assert len(retried) == 2 and service.seen[-1][0] == "Do staff engineers only write code?"
     assert list(retry_turn(provider, [], 0)) == [([], _status_of(service))]
@@ -213,8 +219,8 @@ def test_undo_takes_the_last_pair_away_and_puts_the_question_back_in_the_textbox
 
     service = Recording(retriever, None, backend="extractive")
     provider = lambda: (service, "")  # noqa: E731
-    first, _, _ = last_turn(provider, "What are the top skills of a staff engineer?")
-    chat, _, _ = last_turn(provider, PAYLOAD, first)
+    first, _ = last_turn(provider, "What are the top skills of a staff engineer?")
+    chat, _ = last_turn(provider, PAYLOAD, first)
     messages, textbox, status = undo_turn(provider, chat, 2)
     assert [asked_text(m["content"]) for m in messages if m["role"] == "user"] == [
         "What are the top skills of a staff engineer?"
@@ -245,3 +251,30 @@ def test_stop_ends_a_retried_answer_too(make_service):
     finally:
         llm.release.set()
     assert len(messages) == 2 and "cite-card" in messages[-1]["content"]
+
+
+def test_an_answer_keeps_its_id_on_the_server_and_the_chat_gets_none_of_it(retriever):
+    from ui.conversation import ANSWER_ID, ANSWER_SAID, answer_id_at, shown
+
+    seen = []
+
+    class Keeping(AnswerService):
+        def stream(self, question, history=(), top_k=None, cancel=None):
+            for event in super().stream(question, history, top_k, cancel):
+                if event.answer is not None:
+                    seen.append(event.answer.id)
+                yield event
+
+    service = Keeping(retriever, None, backend="extractive")
+    messages, _ = last_turn(lambda: (service, ""), "Do staff engineers only write code?")
+    assert messages[-1][ANSWER_ID] == seen[0] and answer_id_at(messages, 1) == seen[0]
+    assert messages[-1][ANSWER_SAID]
+    assert shown(messages) == [{"role": m["role"], "content": m["content"]} for m in messages]
+
+
+def test_a_follow_ups_reading_is_shown_under_its_answer(retriever):
+    service = Recording(retriever, None, backend="extractive")
+    first, _ = last_turn(lambda: (service, ""), "What are the top skills of a staff engineer?")
+    second, _ = last_turn(lambda: (service, ""), "And for <b>managers</b>?", first)
+    assert "Read as" not in first[-1]["content"]
+    assert "Read as: " in second[-1]["content"] and "<b>managers" not in second[-1]["content"]

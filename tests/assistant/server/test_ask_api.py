@@ -47,9 +47,9 @@ class _Recording(AnswerService):
 
     seen: list
 
-    def stream(self, question, history=(), top_k=None, cancel=None):
+    def stream(self, question, history=(), top_k=None, cancel=None, answer_id=None):
         self.seen.append((question, [(t.role, t.content) for t in history], top_k))
-        yield from super().stream(question, history, top_k, cancel)
+        yield from super().stream(question, history, top_k, cancel, answer_id)
 
 
 HISTORY = [
@@ -106,8 +106,8 @@ def test_sources_lists_the_article(client):
 @pytest.mark.parametrize(
     "payload,status,type_,words",
     [
-        ({"question": ""}, 422, "invalid_request", "question"),
-        ({"question": "   \n "}, 422, "invalid_request", "the question is empty"),
+        ({"question": ""}, 400, "invalid_request", "question: the question is empty: ask something"),
+        ({"question": "   \n "}, 400, "invalid_request", "question: the question is empty: ask something"),
         ({"question": "x" * 2001}, 422, "invalid_request", "at most 2000 characters"),
         ({"question": QUESTION, "history": [{"role": "user", "content": "hi"}] * 21}, 422, "invalid_request", "history"),
         ({"question": 42}, 422, "invalid_request", "question"),

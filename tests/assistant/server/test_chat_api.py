@@ -64,12 +64,20 @@ def test_content_parts_and_history_are_understood(make_client, retriever):
 
 
 @pytest.mark.parametrize(
-    "messages",
-    [[], [{"role": "assistant", "content": "hello"}], [{"role": "user", "content": "   "}], [{"role": "wizard", "content": "x"}]],
+    "messages,status",
+    [
+        ([], 422),
+        ([{"role": "assistant", "content": "hello"}], 422),
+        ([{"role": "wizard", "content": "x"}], 422),
+        # An empty question is OpenAI's 400 (BadRequestError), "" and "   " alike.
+        ([{"role": "user", "content": "   "}], 400),
+        ([{"role": "user", "content": ""}], 400),
+        ([{"role": "user", "content": [{"type": "text", "text": ""}]}], 400),
+    ],
 )
-def test_chat_requests_without_a_question_are_4xx(client, messages):
+def test_chat_requests_without_a_question_are_4xx(client, messages, status):
     response = client.post("/v1/chat/completions", json={"messages": messages})
-    assert response.status_code == 422
+    assert response.status_code == status
     error = response.json()["error"]
     assert error["type"] == "invalid_request" and "messages" in error["message"], error
 
@@ -181,9 +189,9 @@ class _KeepsCancel(AnswerService):
 
     cancels: list
 
-    def stream(self, question, history=(), top_k=None, cancel=None):
+    def stream(self, question, history=(), top_k=None, cancel=None, answer_id=None):
         self.cancels.append(cancel)
-        yield from super().stream(question, history, top_k, cancel)
+        yield from super().stream(question, history, top_k, cancel, answer_id)
 
 
 def test_a_cut_answer_stops_the_model(make_client, retriever):

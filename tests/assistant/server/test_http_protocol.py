@@ -3,10 +3,8 @@ loopback: one in this process with short bounds, and `assistant serve` with its 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -16,7 +14,7 @@ import uvicorn
 from assistant.server.http_protocol import AbsoluteFormMiddleware, connection_options
 from assistant.settings import Settings
 from tests.conftest import LIVE_API_KEY
-from tests.processes import free_port
+from tests.processes import free_port, uvicorn_in_thread
 
 HEAD_LIMIT = 4096
 HEAD_TIMEOUT_S = 0.5
@@ -43,21 +41,8 @@ def served(**settings) -> Iterator[tuple[str, int]]:
     config = uvicorn.Config(
         AbsoluteFormMiddleware(_app), host="127.0.0.1", port=port, log_config=None, access_log=False, **options
     )
-    server = uvicorn.Server(config)
-    started = threading.Event()
-    original_startup = server.startup
-
-    async def startup(sockets=None) -> None:
-        await original_startup(sockets)
-        started.set()
-
-    server.startup = startup
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
-    thread.start()
-    assert started.wait(30), "uvicorn did not start"
-    yield "127.0.0.1", port
-    server.should_exit = True
-    thread.join(30)
+    with uvicorn_in_thread(config, limit_s=30):
+        yield "127.0.0.1", port
 
 
 @pytest.fixture(scope="module")

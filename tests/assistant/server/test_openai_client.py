@@ -96,6 +96,18 @@ def test_unsupported_requests_raise_bad_request(client):
     assert temperature_error.value.param == "temperature"
 
 
+@pytest.mark.parametrize("content", ["", "   "])
+@pytest.mark.parametrize("stream", [False, True])
+def test_an_empty_message_raises_bad_request_like_openais(client, content, stream):
+    """OpenAI answers an empty message with 400, which its SDK raises as BadRequestError
+    (a 422 would be UnprocessableEntityError); "" and "   " alike, streamed or not."""
+    messages = [{"role": "system", "content": "Answer briefly."}, {"role": "user", "content": content}]
+    with pytest.raises(openai.BadRequestError) as empty_error:
+        client.chat.completions.create(model="career-assistant", messages=messages, stream=stream)
+    assert empty_error.value.status_code == 400 and empty_error.value.param == "messages"
+    assert "the question is empty" in empty_error.value.message
+
+
 def test_an_unknown_model_raises_not_found(client):
     with pytest.raises(openai.NotFoundError) as chat_error:
         client.chat.completions.create(model="gpt-4o", messages=MESSAGES)

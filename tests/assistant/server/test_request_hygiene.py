@@ -138,15 +138,19 @@ def test_stack_without_messages_keeps_the_chain_and_drops_every_message():
     assert text.count("Traceback") == 2 and "test_stack_without_messages" in text
 
 
-# -- item 5: a question of only invisible characters is empty ---------------------------------------
-@pytest.mark.parametrize("question", ["\u0000\u200b\u200b", "\x00", "\ufeff\u200f", " \u2060 "])
+# -- item 5: a question of only invisible characters is empty; issue 27: "" too, all a 400 ----------
+@pytest.mark.parametrize("question", ["", "   ", "\u0000\u200b\u200b", "\x00", "\ufeff\u200f", " \u2060 "])
 @pytest.mark.parametrize("stream", [False, True])
-def test_an_invisible_question_is_empty(client, question, stream):
+def test_an_empty_or_invisible_question_is_one_400(client, question, stream):
+    """"" and "   " get the same sentence and status as any other question with nothing in it:
+    400, as OpenAI answers an empty message (its SDKs raise BadRequestError)."""
     ask = client.post("/v1/ask/stream" if stream else "/v1/ask", json={"question": question})
-    assert_error(ask, 422, "the question is empty")
+    assert_error(ask, 400, "question: the question is empty: ask something")
+    assert ask.json()["error"]["type"] == "invalid_request"
     messages = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}, {"role": "user", "content": question}]
     chat = client.post("/v1/chat/completions", json={"messages": messages, "stream": stream})
-    assert_error(chat, 422, "the question is empty")
+    assert_error(chat, 400, "the question is empty: ask something")
+    assert chat.json()["error"]["param"] == "messages"
 
 
 def test_invisible_characters_are_dropped_from_a_question_that_has_words(client):
