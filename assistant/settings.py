@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -153,6 +154,29 @@ class Settings(BaseSettings):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://, e.g. http://127.0.0.1:8001")
         return value.rstrip("/")
+
+    @field_validator("server_url")
+    @classmethod
+    def _check_server_url(cls, value: str) -> str:
+        # A wrong address would otherwise read as "no server there" and answer in-process
+        # without a word on why: refused at start instead, with what is meant.
+        value = value.strip()
+        if not value or value.lower() == "off":
+            return value.lower()
+        parts = urlsplit(value)
+        try:
+            port_ok = parts.port is None or parts.port > 0
+        except ValueError:  # not a number, or past 65535
+            port_ok = False
+        if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok or parts.query or parts.fragment:
+            raise ValueError(
+                "must be off, empty (where `assistant serve` listens by ASSISTANT_HOST and ASSISTANT_PORT), "
+                "or the server's http(s) address, e.g. http://127.0.0.1:8000"
+            )
+        # The server's OpenAI-compatible base URL (".../v1") names the same server; a path
+        # before it is a reverse proxy's prefix, kept.
+        path = parts.path.rstrip("/").removesuffix("/v1")
+        return f"{parts.scheme}://{parts.netloc}{path}"
 
     @field_validator("api_key")
     @classmethod

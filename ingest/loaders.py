@@ -65,9 +65,8 @@ def source_name(path: Path, corpus_dir: Path) -> str:
     try:
         source = (absolute.parent.resolve() / absolute.name).relative_to(root).as_posix()
     except (ValueError, OSError, RuntimeError):
-        raise CorpusFileError(
-            str(path), f"is outside the corpus folder {corpus_dir}; copy it there to ingest it"
-        ) from None
+        # The folder named in full and quoted: "corpus folder corpus" read like a typo.
+        raise CorpusFileError(str(path), f"is outside the corpus folder; copy it to '{root}' to ingest it") from None
     try:
         target = path.resolve()
     except (OSError, RuntimeError):  # RuntimeError: a loop of links (Python 3.11)

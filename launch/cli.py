@@ -148,7 +148,7 @@ def ask(
     cancel = threading.Event()
     try:
         question = check_question(question)  # before loading anything: a bad question fails at once
-        events = answer_events(settings, question, top_k, cancel, local)
+        events, through_server = answer_events(settings, question, top_k, cancel, local)
         try:
             for event in events:
                 if event.event == "token" and printer is not None:
@@ -170,11 +170,15 @@ def ask(
         typer.echo(answer.model_dump_json(include=JSON_FIELDS, indent=2))
     else:
         printer.finish(answer)
+        if through_server:
+            # Only a server's answer can be rated later: it is the one that keeps the answer.
+            say(f"Answer id: {answer.id} (rate it with POST /v1/feedback)")
 
 
 def answer_events(settings, question: str, top_k: int | None, cancel, local: bool):
     """The answer's events from a ready server at the configured address, or from a service
-    loaded here; a note on stderr says which (a server that is not ready: why)."""
+    loaded here, and whether they come from a server; a note on stderr says which (a server
+    that is not ready: why)."""
     from launch.answer_printout import printable
     from launch.ask_client import find_server, server_url, stream_from_server
 
@@ -182,7 +186,7 @@ def answer_events(settings, question: str, top_k: int | None, cancel, local: boo
     found = find_server(url) if url else None
     if found is not None and found.ready:
         say(f"Answered by the server at {url} ({printable(found.detail)}).")
-        return stream_from_server(url, question, top_k, settings.api_key.get_secret_value())
+        return stream_from_server(url, question, top_k, settings.api_key.get_secret_value()), True
     if found is not None:
         say(f"The server at {url} is not ready ({printable(found.detail)}): answering in-process.")
     elif local:
@@ -195,7 +199,7 @@ def answer_events(settings, question: str, top_k: int | None, cancel, local: boo
 
     with notes.status("Loading the index and the model…"):
         service = build_service(settings)
-    return service.stream(question, top_k=top_k, cancel=cancel)
+    return service.stream(question, top_k=top_k, cancel=cancel), False
 
 
 @app.command()
@@ -405,6 +409,7 @@ app.add_typer(feedback_app, name="feedback")
 
 # What `assistant ask --json` prints: the answer object of the API, minus its internals.
 JSON_FIELDS = {
+    "id",
     "answer",
     "citations",
     "abstained",
@@ -416,6 +421,7 @@ JSON_FIELDS = {
     "standalone_question",
     "closest_sections",
     "notes",
+    "index_version",
 }
 
 

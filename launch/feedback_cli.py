@@ -6,13 +6,13 @@ as every command does.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from launch.cli_help import FlagsAsFlags
-from launch.terminal import fail, fail_for, load_settings, notes
+from launch.output_paths import output_path
+from launch.terminal import fail, fail_for, load_settings, notes, say
 
 __all__ = ["app"]
 
@@ -27,8 +27,13 @@ app = typer.Typer(
 @app.command()
 def export(
     out: Annotated[
-        Path | None,
-        typer.Option("--out", help="Write to this file (refused if it exists) instead of stdout.", show_default=False),
+        str | None,
+        typer.Option(
+            "--out",
+            metavar="FILE",
+            help="Write to this file (refused if it exists) instead of stdout.",
+            show_default=False,
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="With --out: replace the file if it exists.")] = False,
 ) -> None:
@@ -39,11 +44,14 @@ def export(
     from assistant.feedback import FeedbackStore
     from evals.feedback_items import feedback_yaml
 
-    if out is not None and out.exists() and not force:
+    out_file = output_path("--out", out)  # an empty path or a folder: refused first, --force or not
+    if out_file is not None and out_file.exists() and not force:
         # An export is where labelling starts: a file that exists may hold a person's labels.
-        raise fail(f"--out {out} exists (it may hold labels): choose another file, or add --force to replace it", 2)
-    if out is not None and out.is_dir():
-        raise fail(f"--out {out} is a folder, not a file", 2)
+        raise fail(
+            f"--out {out_file} exists (it may hold labels): choose another file, or add --force to replace it", 2
+        )
+    if force and out_file is None:
+        say("--force has no effect without --out: the items go to stdout.")
     settings = load_settings()
     if not settings.feedback_path.exists():
         notes.print(f"No feedback stored yet ({settings.feedback_path} does not exist).", highlight=False, markup=False)
@@ -55,11 +63,11 @@ def export(
     finally:
         store.close()
     text = feedback_yaml(flagged)
-    if out is None:
+    if out_file is None:
         typer.echo(text, nl=False)
         return
     try:
-        out.write_text(text, encoding="utf-8")
+        out_file.write_text(text, encoding="utf-8")
     except OSError as error:
-        raise fail(f"cannot write {out}: {error.strerror or error}") from None
-    notes.print(f"{len(flagged)} question(s) to label: {out}", highlight=False, markup=False)
+        raise fail(f"cannot write {out_file}: {error.strerror or error}") from None
+    notes.print(f"{len(flagged)} question(s) to label: {out_file}", highlight=False, markup=False)

@@ -6,12 +6,12 @@ Registered on launch.cli's app; it prints through launch.terminal, as every comm
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from launch.terminal import fail, fail_for, load_settings, notes
+from launch.output_paths import output_path
+from launch.terminal import fail, fail_for, load_settings, notes, say
 
 __all__ = ["NOTHING_STORED", "gaps"]
 
@@ -28,11 +28,19 @@ def gaps(
         bool, typer.Option("--json", help="The report as one JSON object instead of Markdown.")
     ] = False,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write the report to this file instead of stdout.", dir_okay=False)
+        str | None,
+        typer.Option(
+            "--out", metavar="FILE", help="Write the report to this file instead of stdout.", show_default=False
+        ),
     ] = None,
     plot: Annotated[
-        Path | None,
-        typer.Option("--plot", help="Also draw the groups' sizes as a bar chart (.png, .svg or .pdf).", dir_okay=False),
+        str | None,
+        typer.Option(
+            "--plot",
+            metavar="FILE",
+            help="Also draw the groups' sizes as a bar chart (.png, .svg or .pdf).",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """What readers asked that the article does not answer (abstained, or down-voted), grouped by topic."""
@@ -41,8 +49,10 @@ def gaps(
     from assistant.feedback import FeedbackService
     from assistant.gaps import GapReport, build_gap_report, plot_gap_report
 
-    if plot is not None and plot.suffix.lower() not in PLOT_FORMATS:
-        raise fail(f"--plot {plot}: the chart is written as {', '.join(PLOT_FORMATS)}, by the file's suffix", 2)
+    # Before the grouping, which takes tens of seconds: a file that cannot be written fails now.
+    out_file, plot_file = output_path("--out", out), output_path("--plot", plot)
+    if plot_file is not None and plot_file.suffix.lower() not in PLOT_FORMATS:
+        raise fail(f"--plot {plot_file}: the chart is written as {', '.join(PLOT_FORMATS)}, by the file's suffix", 2)
     settings = load_settings()
     try:
         feedback = FeedbackService.from_settings(settings)
@@ -62,13 +72,15 @@ def gaps(
         raise fail_for(error) from None
     text = report.model_dump_json(indent=2) + "\n" if json_output else report.markdown()
     try:
-        if out is not None:
-            out.write_text(text, encoding="utf-8")
-            notes.print(f"Gap report: {out}", highlight=False, markup=False)
-        if plot is not None:
-            plot_gap_report(report, plot)
-            notes.print(f"Chart: {plot}", highlight=False, markup=False)
+        if out_file is not None:
+            out_file.write_text(text, encoding="utf-8")
+            notes.print(f"Gap report: {out_file}", highlight=False, markup=False)
+        if plot_file is not None and not report.groups:
+            say(f"No chart written to {plot_file}: there are no questions to draw.")
+        elif plot_file is not None:
+            plot_gap_report(report, plot_file)
+            notes.print(f"Chart: {plot_file}", highlight=False, markup=False)
     except OSError as error:
         raise fail(f"could not write {error.filename}: {error.strerror}") from None
-    if out is None:
+    if out_file is None:
         typer.echo(text, nl=False)

@@ -119,7 +119,7 @@ def print_report(console: Console, report: IngestReport, total_chunks: int) -> N
         # Names and reasons come from the corpus: escaped, or "[b]" in a file name is markup.
         table.add_row(
             escape(result.source),
-            status if not result.error else f"{status}: {escape(result.error)}",
+            status if not result.error else f"{status}: {escape(_short_reason(result.error))}",
             *(str(getattr(result, n)) for n in ("chunks", "added", "removed", "unchanged")),
         )
     table.add_section()
@@ -138,6 +138,13 @@ def print_report(console: Console, report: IngestReport, total_chunks: int) -> N
         console.print(f"Index unchanged: nothing written ({total_chunks} chunks stored). {version}.")
     else:
         console.print(f"Index up to date: nothing written ({total_chunks} chunks stored). {version}.")
+
+
+def _short_reason(reason: str) -> str:
+    """A failure's reason as the table shows it: its first clause ("is outside the corpus
+    folder"), not the advice after ";" with a folder's full path, which would wrap the cell
+    over many lines. The error line below the table gives the reason in full."""
+    return reason.split("; ", 1)[0]
 
 
 def failure_summary(report: IngestReport) -> str | None:

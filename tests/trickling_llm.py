@@ -4,7 +4,8 @@ POST /v1/chat/completions is answered `200 text/event-stream` (HTTP/1.1, chunked
 optionally, a few words of a real answer, then one SSE comment (``:\\n``) a second for as
 long as the client listens. An OpenAI client skips comments, so nothing reaches the model's
 caller, while httpx's read timeout starts over at every byte: issue 24's trickling server.
-With ``trickle=False`` it is a well-behaved server instead: the words, then ``[DONE]``; with
+With ``trickle=False`` it is a well-behaved server instead: the words, then ``[DONE]``, except
+for an answer a test asked to hold (``hold_next``), which trickles; with
 ``silent=True`` it reads the request and sends nothing at all, not even the status line.
 
 Every connection is tracked, and its ``closed_by_client`` Event is set when the client
@@ -60,6 +61,7 @@ class TricklingLLMServer:
         self.trickle = trickle
         self.silent = silent
         self.connections: list[TrickledConnection] = []
+        self._held = 0  # answers still to trickle on a well-behaved server (hold_next)
         self._opened = threading.Condition()
         self._stopping = threading.Event()
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -76,6 +78,19 @@ class TricklingLLMServer:
         self._http.shutdown()
         self._http.server_close()
         self._serving.join(timeout=10)
+
+    def hold_next(self) -> None:
+        """The next answer trickles (held until its client hangs up), even when ``trickle`` is
+        False: a test that presses Stop knows the answer is still being written when it does."""
+        with self._opened:
+            self._held += 1
+
+    def _takes_hold(self) -> bool:
+        with self._opened:
+            if self._held:
+                self._held -= 1
+                return True
+            return False
 
     def wait_for_connections(self, count: int, timeout_s: float) -> bool:
         """True once ``count`` answers have started trickling, False if that took longer than timeout_s."""
@@ -132,9 +147,10 @@ def _handler_for(server: TricklingLLMServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
             try:
-                for word in server.words:
+                held = server._takes_hold()
+                for word in () if held else server.words:
                     self.wfile.write(_chunk(_content_event(word)))
-                if not server.trickle:
+                if not (server.trickle or held):
                     self.wfile.write(_chunk(b"data: [DONE]\n\n") + b"0\r\n\r\n")
                     self.wfile.flush()
                     return

@@ -16,14 +16,15 @@ from assistant.server.errors import stack_without_messages
 from ui import conversation
 
 __all__ = [
-    "ASK_MORE", "ASK_WHY", "COMMENT_SAVED", "NOT_AN_ANSWER", "SAVED", "UNKNOWN", "comment_on", "feedback_events",
-    "feedback_panel", "rate_answer",
+    "ASK_MORE", "ASK_WHY", "COMMENT_SAVED", "NOT_AN_ANSWER", "SAVED", "UNKNOWN", "WITHDRAWN", "comment_on",
+    "feedback_events", "feedback_panel", "rate_answer",
 ]
 
 log = logging.getLogger("ui")
 
 SAVED = "Thanks: your feedback was saved."
 COMMENT_SAVED = "Thanks: your comment was saved."
+WITHDRAWN = "Your rating was withdrawn."
 NOT_AN_ANSWER = "Only the assistant's finished answers can be rated."
 UNKNOWN = (
     "This answer can't be rated any more: the server no longer knows it (it was restarted, or the answer is "
@@ -47,9 +48,12 @@ def _rating(liked: object) -> int:
 
 
 def _saved(feedback: FeedbackService, answer_id: str, rating: int, comment: str = "") -> str | None:
-    """Stores the rating; None when saved, else the friendly reason it was not."""
+    """Stores the rating (rating 0: withdraws it); None when done, else the friendly reason it was not."""
     try:
-        feedback.rate(answer_id, rating, comment)
+        if rating == 0:
+            feedback.withdraw(answer_id)
+        else:
+            feedback.rate(answer_id, rating, comment)
     except UnknownAnswerError:
         return UNKNOWN
     except FeedbackError as error:
@@ -67,16 +71,17 @@ Rated = tuple[str, bool, str, str, "tuple[str, int] | None"]
 
 def rate_answer(feedback: FeedbackService, messages: list[dict], index: object, liked: object) -> Rated:
     """A thumb under an answer. After a rating the optional comment box opens, asking what
-    was missing after a thumb down."""
+    was missing after a thumb down. The same thumb clicked again (Gradio un-selects it) takes
+    the rating back: it must stop counting in the gaps and the export, comment and all."""
     answer_id = conversation.answer_id_at(messages or [], index)
     rating = _rating(liked)
     if answer_id is None:
         return _note(NOT_AN_ANSWER, "refused"), False, ASK_MORE, "", None
-    if rating == 0:
-        return "", False, ASK_MORE, "", None
     problem = _saved(feedback, answer_id, rating)
     if problem:
         return _note(problem, "refused"), False, ASK_MORE, "", None
+    if rating == 0:
+        return _note(WITHDRAWN, "withdrawn"), False, ASK_MORE, "", None
     return _note(SAVED), True, ASK_WHY if rating < 0 else ASK_MORE, "", (answer_id, rating)
 
 

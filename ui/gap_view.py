@@ -5,12 +5,13 @@ label and section is escaped (they are readers' and the article's text)."""
 from __future__ import annotations
 
 import html
+import math
 
 import pandas as pd
 
 from assistant.gaps import GapGroup, GapReport
 
-__all__ = ["ALONE", "gap_sizes", "render_gap_report"]
+__all__ = ["ALONE", "bar_axis_top", "gap_sizes", "render_gap_report"]
 
 ALONE = "each on its own topic"
 MAX_BARS = 15  # more bars than this is no longer a picture
@@ -66,6 +67,13 @@ def render_gap_report(report: GapReport) -> str:
             f"topic</h3><ul>{''.join(_alone(g) for g in alone)}</ul></div>"
         )
     return f'<div class="gap-report" data-groups="{len(report.groups)}">{"".join(parts)}</div>'
+
+
+def bar_axis_top(sizes: pd.DataFrame) -> int:
+    """The top of the bar plot's axis: above the tallest bar (a tenth more, at least one
+    question), so that bar does not touch the plot's edge; whole, so the ticks are too."""
+    top = int(sizes["questions"].max()) if len(sizes) else 1
+    return top + max(1, math.ceil(top / 10))
 
 
 def gap_sizes(report: GapReport | None) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import gradio as gr
 
 from assistant.gaps import GapReport
 from assistant.server.errors import stack_without_messages
-from ui.gap_view import gap_sizes, render_gap_report
+from ui.gap_view import bar_axis_top, gap_sizes, render_gap_report
 from ui.render import render_error
 
 __all__ = ["gaps_tab"]
@@ -29,8 +29,8 @@ def _gap_panel(gaps: Callable[[], GapReport]) -> Callable[[], tuple[str, dict]]:
             message = "Sorry, the report could not be built (is the assistant ready?). Please try again later."
             return render_error(message), gr.update(visible=False)
         sizes = gap_sizes(report)
-        top = int(sizes["questions"].max()) if len(sizes) else 1
-        return render_gap_report(report), gr.update(value=sizes, visible=len(sizes) > 1, y_lim=[0, top])
+        plot = gr.update(value=sizes, visible=len(sizes) > 1, y_lim=[0, bar_axis_top(sizes)])
+        return render_gap_report(report), plot
 
     return refresh
 

@@ -98,6 +98,20 @@ class FeedbackService:
                 f"{self.recent:,} answers), unless questions are logged (ASSISTANT_LOG_QUESTIONS=true)"
             )
 
+    def withdraw(self, answer_id: str) -> None:
+        """Take a rating back (a thumb clicked again): its rating and comment are deleted, and
+        the stored question with them unless questions are logged, since the rating was the
+        consent to keep it. The answer stays in memory, so it can be rated again. An answer
+        known but never rated is a no-op; one neither stored nor in memory is unknown."""
+        answer_id = answer_id.removeprefix(CHAT_ID_PREFIX) if isinstance(answer_id, str) else ""
+        with self._lock:
+            waiting = answer_id in self._waiting
+        if not answer_id or not (self.store.withdraw(answer_id, keep_answer=self.log_questions) or waiting):
+            raise UnknownAnswerError(
+                "no answer with this id: it was never rated on this server, or its rating is older than the "
+                "retention period"
+            )
+
     def stored(self, answer_id: str) -> StoredAnswer | None:
         """A stored answer with its rating (None: not on disk)."""
         return self.store.get(answer_id.removeprefix(CHAT_ID_PREFIX))

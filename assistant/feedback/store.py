@@ -92,6 +92,19 @@ class FeedbackStore:
             )
         return True
 
+    def withdraw(self, answer_id: str, keep_answer: bool) -> bool:
+        """Delete an answer's rating and comment, and the answer too unless ``keep_answer``
+        (questions are logged): one transaction. False when no such answer is stored."""
+        if self._connection is None and not self.path.exists():
+            return False  # nothing stored yet: no file to create just to say so
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM answers WHERE id = ?", (answer_id,)).fetchone() is None:
+                return False
+            db.execute("DELETE FROM feedback WHERE answer_id = ?", (answer_id,))
+            if not keep_answer:
+                db.execute("DELETE FROM answers WHERE id = ?", (answer_id,))
+        return True
+
     def purge(self) -> int:
         """Delete what is older than the retention period; how many answers went."""
         with self._transaction(purge=False) as db:

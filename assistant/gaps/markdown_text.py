@@ -13,8 +13,12 @@ import re
 __all__ = ["inline"]
 
 # Markup anywhere in a line: emphasis, code, links and images, raw HTML and autolinks,
-# strikethrough, table cells, headings (a heading's closing "#"s too), and the backslash.
-_ANYWHERE = re.compile(r"([\\`*_\[\]<>|~#])")
+# strikethrough, table cells, headings (a heading's closing "#"s too), the backslash, "$"
+# (GitHub renders "$x^2$" as maths) and "@" (GitHub links a bare e-mail address).
+_ANYWHERE = re.compile(r"([\\`*_\[\]<>|~#$@])")
+# GitHub also links a bare address ("https://...", "www...."), found by its ":" or its
+# "www.": escaping that ":" or "." leaves the text as typed and no link.
+_BARE_LINK = re.compile(r"(?<=\w)(:)(?=//)|(?<![\w.])((?i:www))(\.)")
 # An entity reference ("&amp;", "&#60;") would render as the character it names.
 _ENTITY = re.compile(r"&(?=#?\w+;)")
 # What opens a block at a line's start and is not escaped above: a list item ("-", "+",
@@ -27,6 +31,7 @@ def inline(text: str) -> str:
     collapsed to single spaces: a new line would end a table row or a list item)."""
     flat = " ".join(text.split())
     escaped = _ENTITY.sub(r"\\&", _ANYWHERE.sub(r"\\\1", flat))
+    escaped = _BARE_LINK.sub(lambda m: "\\:" if m.group(1) else m.group(2) + "\\.", escaped)
     if match := _BLOCK_START.match(escaped):
         end = match.end()
         # "1. x" is a list only with its dot: escape that; other openers are escaped themselves.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from assistant.gaps.report import GapReport
 
-__all__ = ["plot_gap_report"]
+__all__ = ["MAX_BARS", "chart_bars", "plot_gap_report"]
 
 MAX_BARS = 15
 _COLOURS = {"abstained": "#4c72b0", "down-voted": "#dd8452"}
@@ -22,16 +22,7 @@ def plot_gap_report(report: GapReport, path: Path) -> None:
     matplotlib.use("Agg")  # no display on a server or in CI
     import matplotlib.pyplot as plt
 
-    shared = [g for g in report.groups if not g.alone]
-    shown, rest = shared[:MAX_BARS], shared[MAX_BARS:] + [g for g in report.groups if g.alone]
-    bars = [(_short(g.label), g.reasons) for g in shown]
-    if rest:
-        reasons: dict[str, int] = {}
-        for group in rest:
-            for reason, count in group.reasons.items():
-                reasons[reason] = reasons.get(reason, 0) + count
-        alone = all(group.alone for group in rest)
-        bars.append(("each on its own topic" if alone else f"{len(rest)} smaller groups", reasons))
+    bars = chart_bars(report)
     bars.reverse()  # barh draws from the bottom up
     reason_names = list(_COLOURS) + sorted({r for _, counts in bars for r in counts} - set(_COLOURS))
     fig, ax = plt.subplots(figsize=(8, 1.2 + 0.4 * max(len(bars), 1)), dpi=100)
@@ -52,6 +43,22 @@ def plot_gap_report(report: GapReport, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def chart_bars(report: GapReport) -> list[tuple[str, dict[str, int]]]:
+    """The bars top down, each its label and its questions by reason: the largest topics,
+    then one bar for the rest, named as the web UI's gaps tab names it."""
+    shared = [g for g in report.groups if not g.alone]
+    shown, rest = shared[:MAX_BARS], shared[MAX_BARS:] + [g for g in report.groups if g.alone]
+    bars = [(_short(g.label), g.reasons) for g in shown]
+    if rest:
+        reasons: dict[str, int] = {}
+        for group in rest:
+            for reason, count in group.reasons.items():
+                reasons[reason] = reasons.get(reason, 0) + count
+        alone = all(group.alone for group in rest)
+        bars.append(("each on its own topic" if alone else f"{len(rest)} smaller topics", reasons))
+    return bars
 
 
 def _short(label: str) -> str:

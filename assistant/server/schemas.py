@@ -69,6 +69,9 @@ class AskRequest(BaseModel):
         return check_question(value)
 
 
+RATING_MESSAGE = 'rating must be 1, -1, "up" or "down"'
+
+
 class FeedbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -83,11 +86,13 @@ class FeedbackRequest(BaseModel):
 
     @field_validator("rating", mode="before")
     @classmethod
-    def _not_a_flag(cls, value: Any) -> Any:
-        if isinstance(value, bool):  # pydantic would read true as 1
-            # A ValueError, which pydantic turns into a 422 naming the field (a TypeError escapes it).
-            raise ValueError('the rating is 1 or -1 ("up" or "down"), not true or false')  # noqa: TRY004
-        return value
+    def _exactly(cls, value: Any) -> Any:
+        # Strict, before pydantic's lax reading: it takes true and 1.0 as 1, and a huge number
+        # gets its own puzzling message. type() is exact: a bool is an int subclass.
+        if (type(value) is int and value in (1, -1)) or (type(value) is str and value in ("up", "down")):
+            return value
+        # A ValueError, which pydantic turns into a 422 naming the field (a TypeError escapes it).
+        raise ValueError(RATING_MESSAGE)
 
     @field_validator("rating")
     @classmethod

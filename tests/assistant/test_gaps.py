@@ -17,6 +17,7 @@ from sklearn.metrics import adjusted_rand_score
 from assistant.gaps import GAP_DISTANCE, GapGroup, GapReport, build_gap_report, grouping, plot_gap_report
 from assistant.gaps.grouping import topic_rows
 from assistant.gaps.markdown_text import inline
+from assistant.gaps.plot import MAX_BARS, chart_bars
 from assistant.similarity import unit_rows
 
 # Out-of-scope questions in five known topics, each asked in varied words, and three loners.
@@ -303,6 +304,16 @@ def test_inline_escapes_only_what_would_render():
     assert inline("a\n\n  b") == "a b"
 
 
+def test_inline_keeps_maths_and_bare_links_as_typed():
+    """GitHub renders "$x^2$" as maths and links a bare address or e-mail; CommonMark shows
+    the escaped text exactly as typed."""
+    typed = "Is $x^2$ fair? See https://example.com/pay or WWW.example.org, mail me@example.com at 10:30"
+    escaped = inline(typed)
+    assert "\\$x^2\\$" in escaped and "https\\://example.com" in escaped and "WWW\\.example" in escaped
+    assert "me\\@example" in escaped and "10:30" in escaped  # a ":" not before "//" is left alone
+    assert rendered(escaped) == f"<p>{typed}</p>\n"
+
+
 def test_markdown_of_a_report_reads_as_a_report():
     markdown = hostile_report().markdown()
     assert markdown.startswith("# What readers asked that the article does not answer\n")
@@ -333,3 +344,15 @@ def test_the_chart_takes_dollar_signs_as_text(tmp_path):
         label="$100k or $150k", count=2, examples=["Is $100k fair?", "Or $150k?"], reasons={}, closest_sections=[]
     )
     plot_gap_report(GapReport(total=2, groups=[group]), tmp_path / "gaps.png")  # mathtext would fail on "$150k"
+
+
+def test_the_charts_last_bar_names_the_rest_as_the_ui_does():
+    """"N smaller topics", as the web UI's gaps tab says, not "N smaller groups"."""
+    shared = [
+        GapGroup(label=f"topic {n}", count=2, examples=["a", "b"], reasons={"abstained": 2}, closest_sections=[])
+        for n in range(MAX_BARS + 2)
+    ]
+    alone = GapGroup(label="alone", count=1, examples=["c"], reasons={"down-voted": 1}, closest_sections=[])
+    bars = chart_bars(GapReport(total=2 * len(shared) + 1, groups=[*shared, alone]))
+    assert len(bars) == MAX_BARS + 1
+    assert bars[-1] == ("3 smaller topics", {"abstained": 4, "down-voted": 1})

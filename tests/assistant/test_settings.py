@@ -41,3 +41,26 @@ def test_an_api_key_no_http_client_can_send_the_same_way_is_refused_without_echo
 
 def test_a_printable_ascii_api_key_is_taken():
     assert Settings(_env_file=None, api_key="Abc-123_~!x").api_key.get_secret_value() == "Abc-123_~!x"
+
+
+@pytest.mark.parametrize(
+    ("value", "taken"),
+    [
+        ("", ""),
+        (" OFF ", "off"),
+        ("http://127.0.0.1:8000/", "http://127.0.0.1:8000"),
+        # The server's OpenAI-compatible base URL names the same server.
+        ("http://127.0.0.1:8000/v1", "http://127.0.0.1:8000"),
+        ("https://[::1]:8443/v1/", "https://[::1]:8443"),
+        ("https://example.org/assistant/", "https://example.org/assistant"),  # behind a proxy's prefix
+    ],
+)
+def test_a_server_url_is_taken_as_the_servers_address(value, taken):
+    assert Settings(_env_file=None, server_url=value).server_url == taken
+
+
+@pytest.mark.parametrize("value", ["not a url", "ftp://x", "127.0.0.1:8000", "http://", "http://h:99999", "http://h/?a=1"])
+def test_a_server_url_that_names_no_http_server_is_refused_with_what_is_meant(value):
+    """Else it read as "no assistant server at ..." and the CLI answered in-process, silently."""
+    with pytest.raises(ValidationError, match=r"must be off, empty .* e\.g\. http://127\.0\.0\.1:8000"):
+        Settings(_env_file=None, server_url=value)

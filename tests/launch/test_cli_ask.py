@@ -26,6 +26,9 @@ def test_ask_json_prints_one_answer_object(ingested):
     assert result.exit_code == 0, result.output
     answer = json.loads(result.stdout)  # the note saying who answered is on stderr
     assert {"answer", "citations", "abstained", "grounded", "backend", "timings_ms"} <= set(answer)
+    # The same object as POST /v1/ask: its id (to rate it) and the index it came from too.
+    assert len(answer["id"]) == 32 and answer["index_version"]
+    assert "Answer id:" not in result.stderr  # in-process: no server keeps it to be rated
     assert set(answer["timings_ms"]) >= {"retrieval", "generation", "total"}
     assert not answer["abstained"] and answer["grounded"] and answer["backend"] == "extractive"
     citation = answer["citations"][0]
@@ -65,3 +68,13 @@ def test_a_missing_gguf_file_is_a_clear_error(ingested, monkeypatch):
     result = runner.invoke(app, ["ask", QUESTION])
     assert result.exit_code == 1
     assert "GGUF model file not found: /nowhere/model.gguf" in result.output
+
+
+@pytest.mark.parametrize("url", ["not a url", "ftp://x"])
+def test_a_wrong_server_url_is_refused_at_start(url, monkeypatch):
+    """It said "Answering in-process (no assistant server at not a url)" and went on."""
+    monkeypatch.setenv("ASSISTANT_SERVER_URL", url)
+    result = runner.invoke(app, ["ask", QUESTION])
+    assert result.exit_code == 2
+    assert "Error: invalid settings: ASSISTANT_SERVER_URL: Value error, must be off" in result.stderr
+    assert "Answering in-process" not in result.stderr

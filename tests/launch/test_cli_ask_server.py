@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -70,6 +71,7 @@ def test_ask_answers_through_a_running_server_without_loading_a_model(live_extra
     answer = json.loads(result.stdout)
     assert answer["backend"] == "extractive" and answer["citations"] and not answer["abstained"]
     assert len(answer["citations"]) <= 3
+    assert len(answer["id"]) == 32 and answer["index_version"]  # the same object as POST /v1/ask
     assert f"Answered by the server at {base} (extractive)." in result.stderr
     assert "POST /v1/ask/stream -> 200" in log.read_text()
 
@@ -77,9 +79,10 @@ def test_ask_answers_through_a_running_server_without_loading_a_model(live_extra
     assert text.returncode == 0 and imported == [], text.stderr
     assert "[1] Career paths beyond senior software engineer" in text.stdout  # the same printout as in-process
     assert "quoted from the article" in text.stderr and "extractive · retrieval" in text.stderr
+    assert re.search(r"^Answer id: [0-9a-f]{32} \(rate it with POST /v1/feedback\)$", text.stderr, re.MULTILINE)
 
     quiet, _ = ask("-q", "ask", QUESTION, env=env)
-    assert quiet.returncode == 0 and "Answered by" not in quiet.stderr
+    assert quiet.returncode == 0 and "Answered by" not in quiet.stderr and "Answer id" not in quiet.stderr
 
 
 def test_local_answers_in_process_with_the_server_running(live_extractive_server, index_settings):

@@ -66,6 +66,28 @@ def test_export_to_a_file_refuses_to_overwrite_it_unless_forced(rated, tmp_path)
     assert exported(out.read_text(encoding="utf-8")) == rated[:2]
 
 
+@pytest.mark.parametrize("force", [[], ["--force"]], ids=["unforced", "forced"])
+def test_export_to_a_folder_says_it_is_a_folder_forced_or_not(rated, tmp_path, force):
+    result = runner.invoke(app, ["feedback", "export", "--out", str(tmp_path), *force])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.strip() == f"Error: --out {tmp_path} is a folder, not a file"
+
+
+def test_export_to_an_empty_path_or_a_missing_folder_is_refused_in_one_line(rated, tmp_path):
+    empty = runner.invoke(app, ["feedback", "export", "--out", ""])
+    assert empty.exit_code == 2 and empty.stderr.strip() == "Error: --out is empty: give the file to write"
+    missing = tmp_path / "nowhere" / "items.yaml"
+    result = runner.invoke(app, ["feedback", "export", "--out", str(missing)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"Error: --out {missing}: the folder {missing.parent} does not exist"
+
+
+def test_force_without_out_says_it_has_no_effect(rated):
+    result = runner.invoke(app, ["feedback", "export", "--force"])
+    assert result.exit_code == 0 and exported(result.stdout) == rated[:2]
+    assert "--force has no effect without --out" in result.stderr
+
+
 def test_export_of_an_empty_store_says_so_on_stderr(tmp_path):
     result = runner.invoke(app, ["feedback", "export"])
     assert result.exit_code == 0

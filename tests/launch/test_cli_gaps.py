@@ -123,7 +123,29 @@ def test_stored_questions_without_an_index_say_to_ingest(stored):
     assert "run `assistant ingest`" in result.stderr and "Traceback" not in result.output
 
 
-def test_an_unwritable_out_file_is_an_error_not_a_traceback(tmp_path):
-    result = runner.invoke(app, ["gaps", "--out", str(tmp_path / "missing" / "gaps.md")])
-    assert result.exit_code == 1
-    assert "could not write" in result.stderr and "Traceback" not in result.output
+@pytest.mark.parametrize("option", ["--out", "--plot"])
+def test_a_file_that_cannot_be_written_is_refused_before_the_grouping(stored, tmp_path, option):
+    """With questions stored and no index, the grouping would fail with "run `assistant ingest`"
+    (and with an index, take tens of seconds): the destination is refused first."""
+    missing = tmp_path / "missing" / "gaps.png"
+    result = runner.invoke(app, ["gaps", option, str(missing)])
+    assert result.exit_code == 2 and "ingest" not in result.stderr
+    assert result.stderr.strip() == f"Error: {option} {missing}: the folder {missing.parent} does not exist"
+    assert not (tmp_path / "missing").exists()
+
+
+@pytest.mark.parametrize("option", ["--out", "--plot"])
+def test_a_folder_given_as_the_file_is_one_line_not_a_usage_box(tmp_path, option):
+    result = runner.invoke(app, ["gaps", option, str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"Error: {option} {tmp_path} is a folder, not a file"
+    empty = runner.invoke(app, ["gaps", option, ""])
+    assert empty.exit_code == 2 and empty.stderr.strip() == f"Error: {option} is empty: give the file to write"
+
+
+def test_no_stored_questions_draws_no_blank_chart(tmp_path):
+    chart = tmp_path / "gaps.png"
+    result = runner.invoke(app, ["gaps", "--plot", str(chart)])
+    assert result.exit_code == 0, result.output
+    assert not chart.exists()
+    assert f"No chart written to {chart}: there are no questions to draw." in " ".join(result.stderr.split())

@@ -56,3 +56,17 @@ def test_each_flag_is_listed_bare_and_valued_options_keep_their_type(command, fl
         assert re.search(rf"{flag}(\s+-\w)?\s{{2,}}[A-Z]", row), row
     if command == ["ask"]:
         assert re.search(r"--top-k\s+<int range>", text)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "assistant")
+def test_help_wraps_its_sentences_to_the_terminal_not_to_the_source(command):
+    """At 80 columns a docstring's own line breaks, kept, broke sentences after two words
+    ("... where it listens / by the / settings, ...")."""
+    result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "80", "NO_COLOR": "1"}, terminal_width=80)
+    assert result.exit_code == 0, result.output
+    head = result.output.split("╭")[0]  # the command's own help, above the boxes of options
+    for line, after in zip(head.splitlines(), head.splitlines()[1:], strict=False):
+        text, following = line.strip(), after.strip()
+        if text and following:
+            # A line is wrapped early only when the next word would not have fitted.
+            assert len(line.rstrip()) + 1 + len(following.split()[0]) > 79, (line, after)

@@ -128,8 +128,13 @@ def test_one_file_outside_the_corpus_alone_is_refused_and_nothing_claims_otherwi
     hosts.write_text("127.0.0.1 localhost\n")
     result = runner.invoke(app, ["ingest", str(hosts)])
     assert result.exit_code == 1, result.output
-    assert f"Error: nothing was ingested: {hosts}: is outside the corpus folder {corpus}" in " ".join(result.stderr.split())
-    assert "copy it there to ingest it" in result.stderr
+    # The folder quoted and in full: "outside the corpus folder corpus" read like a typo.
+    assert (
+        f"Error: nothing was ingested: {hosts}: is outside the corpus folder; copy it to '{corpus.resolve()}'"
+        " to ingest it"
+    ) in " ".join(result.stderr.split())
+    # The table's cell keeps the reason short; the error line has it in full.
+    assert "outside the" in result.stdout and "copy it" not in result.stdout
     assert "the others were" not in result.output and "could not be ingested" not in result.output
     assert "Version ." not in result.output and "up to date" not in result.output
     assert "Index unchanged: nothing written (0 chunks stored). The index is empty." in result.stdout

@@ -11,7 +11,7 @@ from rich.console import Console
 from ingest.ingestor import FileResult, IngestReport
 from launch.ingest_printout import failure_summary, print_report
 
-OUTSIDE = "is outside the corpus folder /srv/corpus; copy it there to ingest it"
+OUTSIDE = "is outside the corpus folder; copy it to '/srv/corpus' to ingest it"
 
 
 def failed(source: str, reason: str = "is empty") -> FileResult:
@@ -32,6 +32,18 @@ def test_one_file_alone_that_failed_is_named_with_its_reason():
     report = IngestReport([failed("/etc/hosts", OUTSIDE)])
     assert failure_summary(report) == f"nothing was ingested: /etc/hosts: {OUTSIDE}"
     assert last_line(report, 0) == "Index unchanged: nothing written (0 chunks stored). The index is empty."
+
+
+def test_the_table_shows_a_reason_short_and_the_error_line_in_full():
+    """The full reason, a folder's path in it, wrapped the table's cell over six lines."""
+    report = IngestReport([failed("/etc/hosts", OUTSIDE)])
+    out = io.StringIO()
+    print_report(Console(width=80, file=out), report, total_chunks=0)
+    rows = out.getvalue().split("├")[0].splitlines()  # the files' rows, above the totals
+    status = " ".join(line.split("│")[2].strip() for line in rows if line.count("│") == 7)
+    assert status == "failed: is outside the corpus folder"
+    assert "copy it" not in out.getvalue() and "/srv/corpus" not in out.getvalue()
+    assert failure_summary(report).endswith(f"/etc/hosts: {OUTSIDE}")
 
 
 def test_several_files_that_all_failed():

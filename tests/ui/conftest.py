@@ -72,3 +72,22 @@ def feedback_server(index_settings, tmp_path_factory):
         index_settings, folder, "extractive", ASSISTANT_LOG_QUESTIONS="true", ASSISTANT_FEEDBACK_DB=str(db)
     ) as (base, _log):
         yield base, db
+
+
+@pytest.fixture(scope="session")
+def held_server(index_settings, tmp_path_factory):
+    """`assistant serve` with the API key and the `openai` backend over a scripted LLM server on
+    loopback (tests/trickling_llm.py) that answers one faithful sentence at once, unless the
+    test calls ``llm.hold_next()``: then that answer is written until the client hangs up, so a
+    test that presses Stop does so while the answer is being written, however loaded the
+    machine. Yields (base URL, log path, the LLM server)."""
+    from tests.conftest import serving
+    from tests.trickling_llm import TricklingLLMServer
+
+    words = ("You may lose some of your engineering ability ", "in a product role [1].")
+    with TricklingLLMServer(words=words, trickle=False, interval_s=0.2) as llm:
+        with serving(
+            index_settings, tmp_path_factory.mktemp("held-server"), "openai",
+            ASSISTANT_LLM_BASE_URL=llm.url, ASSISTANT_LLM_MODEL="scripted", ASSISTANT_LLM_TIMEOUT_S="600",
+        ) as (base, log_path):
+            yield base, log_path, llm

@@ -10,7 +10,17 @@ from assistant.answer import Answer
 from assistant.feedback import FeedbackService, FeedbackStore
 from ui import app
 from ui.conversation import ANSWER_ID
-from ui.feedback_panel import ASK_MORE, ASK_WHY, COMMENT_SAVED, NOT_AN_ANSWER, SAVED, UNKNOWN, comment_on, rate_answer
+from ui.feedback_panel import (
+    ASK_MORE,
+    ASK_WHY,
+    COMMENT_SAVED,
+    NOT_AN_ANSWER,
+    SAVED,
+    UNKNOWN,
+    WITHDRAWN,
+    comment_on,
+    rate_answer,
+)
 
 SKIP = {"__type__": "update"}
 
@@ -55,6 +65,20 @@ def test_a_thumb_up_is_saved_and_a_comment_is_optional(feedback):
     assert feedback.stored(answer.id).rating == 1
     note, opened, _, _, still = comment_on(feedback, rated, "   ")  # nothing typed: nothing sent
     assert "Type a comment" in note and opened and still == rated
+
+
+@pytest.mark.parametrize("taken_back", ["", None])  # what Gradio sends for a thumb un-selected
+def test_a_thumb_taken_back_withdraws_the_rating_and_its_comment(feedback, taken_back):
+    answer = an_answer()
+    feedback.remember(answer)
+    rated = rate_answer(feedback, chat_with(answer), 1, False)[-1]
+    comment_on(feedback, rated, "It missed pay.")
+    assert feedback.gap_questions() == [("Hello?", "down-voted")]
+
+    note, opened, _, text, rated = rate_answer(feedback, chat_with(answer), 1, taken_back)
+    assert WITHDRAWN in note and 'data-feedback="withdrawn"' in note and not opened and text == "" and rated is None
+    assert feedback.stored(answer.id) is None and feedback.gap_questions() == []  # questions not logged: all gone
+    assert SAVED in rate_answer(feedback, chat_with(answer), 1, "Like")[0]  # and it can be rated again
 
 
 def test_what_cannot_be_rated_gets_a_friendly_note_and_nothing_is_stored(feedback):

@@ -68,7 +68,16 @@ def no_dialogs(page) -> list[str]:
 
 @pytest.fixture
 def page(browser, live_server, tmp_path):
-    base, _ = live_server
+    yield from _logged_in_page(browser, live_server[0], tmp_path)
+
+
+@pytest.fixture
+def held_page(browser, held_server, tmp_path):
+    """A page logged in to held_server (its LLM writes until Stop when the test says so)."""
+    yield from _logged_in_page(browser, held_server[0], tmp_path)
+
+
+def _logged_in_page(browser, base: str, tmp_path: Path):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     log_in(page, base)
@@ -197,8 +206,10 @@ QUESTION_SHOWN = """() => {
 }"""
 
 
-def test_stop_ends_a_streaming_answer_with_its_quotes_and_frees_the_model(page, live_server):
-    base, _ = live_server
+def test_stop_ends_a_streaming_answer_with_its_quotes_and_frees_the_model(held_page, held_server):
+    page = held_page
+    base, _, llm = held_server
+    llm.hold_next()  # written until Stop: the click below always lands mid-answer
     example = page.locator(".example-q", has_text="engineering chops")
     question = example.inner_text().strip()
     example.click()
@@ -385,13 +396,13 @@ def check_login_page(page, base: str, width: int, shoot) -> None:
 
 @pytest.mark.parametrize("viewport", WIDTHS)
 def test_the_chat_one_answer_at_a_time_with_stop_follow_up_and_retry_at_each_width(
-    browser, live_server, tmp_path, viewport
+    browser, held_server, tmp_path, viewport
 ):
     """Issue 27 at 1280 and 390 px: the login page; examples above the chat without scrolling;
     no floating label; Stop inactive until an answer is written; text typed meanwhile kept, a
     second question refused visibly; a stopped answer marked; compact cards with their jargon
     folded away; nothing out of its box; a follow-up's reading; Retry saying what it did."""
-    base, _ = live_server
+    base, _, llm = held_server
     width, height = viewport
     context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=width < 600)
     page = context.new_page()
@@ -416,6 +427,7 @@ def test_the_chat_one_answer_at_a_time_with_stop_follow_up_and_retry_at_each_wid
     stop = page.locator("#stop")
     assert stop.is_disabled() and not is_red(stop.evaluate("b => getComputedStyle(b).backgroundColor")), shot
 
+    llm.hold_next()  # written until Stop: Stop and the second question always come mid-answer
     page.locator(".example-q", has_text="engineering chops").click()
     streaming = page.locator("#chat .answer.streaming .answer-text").filter(has_text=re.compile(r"[A-Za-z]"))
     streaming.wait_for(timeout=ANSWER_TIMEOUT_MS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.gaps import GapGroup, GapReport
-from ui.gap_view import ALONE, gap_sizes, render_gap_report
+from ui.gap_view import ALONE, MAX_BARS, bar_axis_top, gap_sizes, render_gap_report
 
 PAYLOAD = "<img src=x onerror=alert(1)>"
 
@@ -39,3 +39,19 @@ def test_the_bars_are_the_topics_then_the_questions_on_their_own():
     assert list(sizes.columns) == ["topic", "questions"]
     assert sizes.values.tolist() == [[f"pay {PAYLOAD}", 3], ["remote work", 2], [ALONE, 1]]
     assert gap_sizes(None).empty
+
+
+def test_the_catch_all_bar_counts_the_smaller_topics():
+    groups = [
+        GapGroup(label=f"topic {n}", count=2, examples=["a?", "b?"], reasons={"abstained": 2}, closest_sections=[])
+        for n in range(MAX_BARS + 2)
+    ]
+    sizes = gap_sizes(GapReport(total=2 * len(groups), groups=[*groups, REPORT.groups[-1]]))
+    assert sizes.values.tolist()[-1] == ["3 smaller topics", 5]
+
+
+def test_the_tallest_bar_stays_below_the_top_of_the_axis():
+    assert bar_axis_top(gap_sizes(REPORT)) == 4  # 3 questions: one more
+    many = GapReport(total=40, groups=[REPORT.groups[0].model_copy(update={"count": 40})])
+    assert bar_axis_top(gap_sizes(many)) == 44  # a tenth more
+    assert bar_axis_top(gap_sizes(None)) == 2

@@ -1,8 +1,11 @@
-"""POST /v1/feedback: a reader's rating of an answer, behind the API key like the rest of /v1."""
+"""POST /v1/feedback: a reader's rating of an answer, and DELETE /v1/feedback/{answer_id}: the
+rating taken back; behind the API key like the rest of /v1."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Response
 
 from assistant.server.deps import State, require_api_key, require_json
 from assistant.server.errors import ERROR_RESPONSES
@@ -35,3 +38,24 @@ def feedback(body: FeedbackRequest, state: State) -> FeedbackStored:
     who rated). 201 once the rating is on disk."""
     state.feedback.rate(body.answer_id, body.rating, body.comment)  # type: ignore[arg-type]
     return FeedbackStored(answer_id=body.answer_id.removeprefix("chatcmpl-"), rating=body.rating)
+
+
+_WITHDRAW_RESPONSES = {
+    **ERROR_RESPONSES,
+    404: {
+        "model": ErrorResponse,
+        "description": "No answer with this id: never rated here, or its rating is past the retention period.",
+    },
+    422: {"model": ErrorResponse, "description": "An id that cannot be an answer's."},
+}
+
+
+@router.delete("/feedback/{answer_id}", status_code=204, response_class=Response, responses=_WITHDRAW_RESPONSES)
+def withdraw(
+    answer_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")], state: State
+) -> Response:
+    """Take a rating back: its rating and comment are deleted, and the stored question with them
+    unless questions are logged (ASSISTANT_LOG_QUESTIONS=true). 204 once that is on disk; the
+    answer can be rated again while the server that gave it runs."""
+    state.feedback.withdraw(answer_id)
+    return Response(status_code=204)

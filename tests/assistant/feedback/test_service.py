@@ -74,6 +74,37 @@ def test_an_unknown_id_says_when_feedback_can_be_given(tmp_path):
     assert issubclass(UnknownAnswerError, FeedbackError) and issubclass(FeedbackError, AssistantError)
 
 
+def test_withdraw_without_logging_deletes_the_rated_question_and_it_can_be_rated_again(tmp_path):
+    feedback = service_at(tmp_path)
+    answer = an_answer("Take this back?")
+    feedback.remember(answer)
+    feedback.rate(answer.id, -1, "wrong")
+
+    feedback.withdraw(f"chatcmpl-{answer.id}")
+    assert feedback.stored(answer.id) is None and feedback.gap_questions() == []
+    feedback.withdraw(answer.id)  # still in memory: nothing left to take back, not an error
+    feedback.rate(answer.id, 1)
+    assert feedback.stored(answer.id).rating == 1
+
+
+def test_withdraw_with_logging_keeps_the_question_unrated(tmp_path):
+    feedback = service_at(tmp_path, log_questions=True)
+    answer = an_answer()
+    feedback.remember(answer)
+    feedback.rate(answer.id, -1, "wrong")
+
+    feedback.withdraw(answer.id)
+    stored = feedback.stored(answer.id)
+    assert (stored.rating, stored.comment) == (None, "") and feedback.gap_questions() == []
+
+
+def test_withdraw_of_an_unknown_id_is_refused(tmp_path):
+    feedback = service_at(tmp_path)
+    for unknown in ("f" * 32, "", None):
+        with pytest.raises(UnknownAnswerError):
+            feedback.withdraw(unknown)
+
+
 def test_after_a_restart_only_logged_answers_can_be_rated(tmp_path):
     private, logged = service_at(tmp_path), service_at(tmp_path, log_questions=True)
     unlogged_answer, logged_answer = an_answer("not logged"), an_answer("logged")

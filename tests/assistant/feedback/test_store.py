@@ -140,3 +140,24 @@ def test_a_newer_schema_is_not_touched(tmp_path, clock):
         db.execute("PRAGMA user_version=99")
     with pytest.raises(DataFolderError, match="newer version"):
         FeedbackStore(path, clock=clock).add(record(clock))
+
+
+def test_withdraw_deletes_the_rating_and_keeps_the_answer_only_when_asked(store, clock):
+    logged, private = record(clock, "logged"), record(clock, "private")
+    store.rate(logged.id, -1, "wrong", logged)
+    store.rate(private.id, -1, "wrong too", private)
+
+    assert store.withdraw(logged.id, keep_answer=True)
+    assert store.withdraw(private.id, keep_answer=False)
+    [kept] = store.all()
+    assert kept.record == logged and (kept.rating, kept.comment, kept.rated) == (None, "", None)
+    assert store.get(private.id) is None and store.flagged() == []
+    assert store._connection.execute("SELECT count(*) FROM feedback").fetchone()[0] == 0
+
+
+def test_withdraw_of_an_answer_not_stored_is_refused_and_writes_nothing(store, clock, tmp_path):
+    assert not store.withdraw("0" * 32, keep_answer=False)
+    assert not (tmp_path / "feedback.sqlite3").exists()
+    store.add(record(clock))
+    assert not store.withdraw("0" * 32, keep_answer=True)
+    assert len(store.all()) == 1

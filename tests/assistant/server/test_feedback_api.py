@@ -1,5 +1,5 @@
 """POST /v1/feedback in-process: rating answers from /v1/ask, its stream and chat completions,
-what is stored, and every error a client can cause."""
+what is stored, and every error a client can cause; DELETE /v1/feedback/{id}: a rating taken back."""
 
 from __future__ import annotations
 
@@ -112,6 +112,12 @@ def test_an_unknown_id_is_a_404_that_says_when_feedback_is_possible(feedback_cli
         ({"rating": 2}, "rating"),
         ({"rating": "sideways"}, "rating"),
         ({"rating": True}, "rating"),
+        ({"rating": 1.0}, "rating"),
+        ({"rating": -1.0}, "rating"),
+        ({"rating": 10**30}, "rating"),
+        ({"rating": "1"}, "rating"),
+        ({"rating": "UP"}, "rating"),
+        ({"rating": [1]}, "rating"),
         ({"rating": None}, "rating"),
         ({"comment": "x" * 2001}, "comment"),
         ({"comment": "bad \ud800"}, "comment"),
@@ -161,3 +167,50 @@ def test_without_logged_questions_nothing_is_written_until_a_rating(feedback_cli
     client.post("/v1/ask", json={"question": QUESTION})
     client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": QUESTION}]})
     assert not (tmp_path / "feedback.sqlite3").exists()
+
+
+@pytest.mark.parametrize("rating", [True, 1.0, -1.0, 10**30, "1", "UP", 0])
+def test_a_rating_other_than_the_four_gets_one_clear_message(feedback_client, rating):
+    client = feedback_client()
+    answer_id = client.post("/v1/ask", json={"question": QUESTION}).json()["id"]
+    response = rate(client, answer_id, rating)
+    message = 'rating must be 1, -1, "up" or "down"'
+    assert_error(response, 422, "invalid_request", message)
+    assert response.json()["error"]["details"] == [{"field": "rating", "message": message}]
+
+
+def test_delete_withdraws_a_rating_and_the_unlogged_question_with_it(feedback_client, tmp_path):
+    client = feedback_client()
+    answer_id = client.post("/v1/ask", json={"question": QUESTION}).json()["id"]
+    assert rate(client, answer_id, -1, comment="wrong").status_code == 201
+
+    response = client.delete(f"/v1/feedback/chatcmpl-{answer_id}")
+    assert response.status_code == 204 and response.content == b""
+    assert rows(tmp_path) == []
+    assert rate(client, answer_id, 1).status_code == 201  # still rateable: the server remembers it
+    assert [r["rating"] for r in rows(tmp_path)] == [1]
+
+
+def test_delete_with_logged_questions_keeps_the_question_unrated(feedback_client, tmp_path):
+    client = feedback_client(log_questions=True)
+    answer_id = client.post("/v1/ask", json={"question": QUESTION}).json()["id"]
+    rate(client, answer_id, -1, comment="wrong")
+    assert client.delete(f"/v1/feedback/{answer_id}").status_code == 204
+    assert [(r["id"], r["rating"], r["comment"]) for r in rows(tmp_path)] == [(answer_id, None, None)]
+
+
+def test_delete_of_an_unknown_or_malformed_id_is_refused(feedback_client, tmp_path):
+    client = feedback_client()
+    assert_error(client.delete(f"/v1/feedback/{'0' * 32}"), 404, "not_found", "no answer with this id")
+    assert_error(client.delete(f"/v1/feedback/{'a' * 65}"), 422, "invalid_request", "answer_id")
+    assert not (tmp_path / "feedback.sqlite3").exists()
+
+
+def test_the_api_key_guards_delete(feedback_client, tmp_path):
+    client = feedback_client(api_key="s3cret-key-123")
+    key = {"Authorization": "Bearer s3cret-key-123"}
+    answer_id = client.post("/v1/ask", json={"question": QUESTION}, headers=key).json()["id"]
+    client.post("/v1/feedback", json={"answer_id": answer_id, "rating": -1}, headers=key)
+    assert_error(client.delete(f"/v1/feedback/{answer_id}"), 401, "unauthorized", "Bearer")
+    assert [r["rating"] for r in rows(tmp_path)] == [-1]
+    assert client.delete(f"/v1/feedback/{answer_id}", headers=key).status_code == 204
