@@ -4,22 +4,18 @@ label and section is escaped (they are readers' and the article's text)."""
 
 from __future__ import annotations
 
-import html
 import math
 
 import pandas as pd
 
 from assistant.gaps import GapGroup, GapReport
+from ui.render import escaped as _e
 
 __all__ = ["ALONE", "bar_axis_top", "gap_sizes", "render_gap_report"]
 
 ALONE = "each on its own topic"
 MAX_BARS = 15  # more bars than this is no longer a picture
 _REASONS = {"abstained": "not covered", "down-voted": "voted down"}
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
 
 
 def _questions(count: int) -> str:

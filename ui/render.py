@@ -17,7 +17,7 @@ from assistant.answer import Answer, AnswerSentence, Citation
 from assistant.sentences import sentence_spans
 
 __all__ = [
-    "CSS", "asked_text", "code_spans", "render_answer", "render_error", "render_notice", "render_partial",
+    "CSS", "asked_text", "code_spans", "escaped", "render_answer", "render_error", "render_notice", "render_partial",
     "render_question", "render_status", "shows_error",
 ]
 
@@ -80,8 +80,12 @@ def _valid(text: str) -> str:
     return _SURROGATE.sub("\ufffd", text)
 
 
-def _e(text: str) -> str:
-    return html.escape(_valid(text), quote=True)
+def escaped(text: object) -> str:
+    """Text fit to put in the page's HTML: escaped, and valid for Gradio to send (_valid)."""
+    return html.escape(_valid(str(text)), quote=True)
+
+
+_e = escaped  # the short name this module's HTML builders use
 
 
 def code_spans(escaped: str) -> str:
@@ -98,7 +102,8 @@ def _markers(numbers: list[int], prefix: str) -> str:
 
 def _sentence(sentence: AnswerSentence, prefix: str) -> str:
     kind = "quote" if sentence.origin == "quote" else "model-sentence"
-    origin = "quoted from the article" if sentence.origin == "quote" else "written by the AI model, checked against the article"
+    quoted = sentence.origin == "quote"
+    origin = "quoted from the article" if quoted else "written by the AI model, checked against the article"
     return (
         f'<span class="{kind}" data-origin="{sentence.origin}" title="{origin}">{_e(sentence.text)}</span>'
         f" {_markers(sentence.citations, prefix)}"
