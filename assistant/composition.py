@@ -83,6 +83,7 @@ def build_service(
         top_k=settings.top_k,
         abstain_below=settings.abstain_below,
         llm_timeout_s=settings.llm_timeout_s,
+        model_sentences=settings.llm_sentences,
         gate=GenerationGate(max_waiting=settings.queue_size, wait_timeout_s=settings.queue_timeout_s),
     )
     if warm_up:

@@ -40,16 +40,13 @@ from assistant.tokens import token_counter
 
 __all__ = ["AnswerObserver", "AnswerService"]
 
-# The model is asked for one direct sentence (assistant.prompting) over the sentences
-# quote selection ranks highest; the first it writes that the guard accepts ends its turn.
-MAX_MODEL_SENTENCES = 1
+# The model is asked for a direct answer (assistant.prompting) over the sentences quote
+# selection ranks highest; its turn ends when the guard has accepted ``model_sentences`` of
+# them (Settings.llm_sentences: one for the bundled model, whose later sentences failed).
 PROMPT_SENTENCES = 3
 MIN_SENTENCES = 2
 # An uncovered word whose removal moves the question this far is named in an abstention.
 FOCAL_WORD_SHIFT = 0.1
-# Asked for one sentence, a model whose first sentence fails the guard has nothing better
-# to add: stop paying for it.
-MAX_REJECTED_IN_A_ROW = 1
 _REASONS = {
     "unsupported": "{n} sentence(s) from the model were removed: the cited passages do not support them.",
     "contradicts": "{n} sentence(s) from the model were removed: they contradict the article.",
@@ -57,6 +54,7 @@ _REASONS = {
     "duplicate": "{n} repeated sentence(s) from the model were removed.",
     "fragment": "{n} unfinished sentence(s) from the model were removed: they state no whole claim.",
     "off-topic": "{n} sentence(s) from the model were removed: true to the article, but from passages beside the question.",
+    "echo": "{n} sentence(s) from the model were removed: they restate the question, not what the article says.",
 }
 
 
@@ -111,6 +109,7 @@ class AnswerService:
         abstain_below: float = 0.4,
         llm_timeout_s: float = 60.0,
         gate: GenerationGate | None = None,
+        model_sentences: int = 1,
     ) -> None:
         self.retriever = retriever
         self.llm = llm
@@ -118,6 +117,7 @@ class AnswerService:
         self.top_k = top_k
         self.abstain_below = abstain_below
         self.llm_timeout_s = llm_timeout_s
+        self.model_sentences = model_sentences
         self.evidence_cache = EvidenceCache(self.embed)
         # Why the LLM failed its last turn ("" when it answered): /readyz reports it as degraded.
         self.llm_problem = ""
@@ -198,7 +198,7 @@ class AnswerService:
         selected = select_quotes(
             evidence, question, PROMPT_SENTENCES, [], self.retriever.idf, self.retriever.query_vector(question)
         )
-        return sentence_messages(selected, question)
+        return sentence_messages(selected, question, self.model_sentences)
 
     # -- the answer path -----------------------------------------------------------------
     def ask(
@@ -272,14 +272,19 @@ class AnswerService:
             for lead in select_quotes(evidence, standalone, 1, [], self.retriever.idf, question_vector):
                 guard.claim(lead)
                 yield draft.add(lead.text, lead, "quote")
-            yield from self._model_turn(standalone, evidence, guard, ticket, draft, cancel)
             # The quotes an answer without the model would give are given with it too: the
             # model's sentence adds a direct answer, never takes the place of the article's.
+            # They are chosen now and counted as said, so a model sentence repeating one of
+            # them is a duplicate, though it comes first.
             quoted = draft.quoted
-            missing = MIN_SENTENCES - len(quoted)
-            if missing > 0:
-                for quote in select_quotes(evidence, standalone, missing, quoted, self.retriever.idf, question_vector):
-                    yield draft.add(quote.text, quote, "quote")
+            rest = select_quotes(
+                evidence, standalone, MIN_SENTENCES - len(quoted), quoted, self.retriever.idf, question_vector
+            )
+            for quote in rest:
+                guard.claim(quote)
+            yield from self._model_turn(standalone, evidence, guard, ticket, draft, cancel)
+            for quote in rest:
+                yield draft.add(quote.text, quote, "quote")
         finally:
             if ticket is not None and not ticket.handed_over:
                 ticket.release()
@@ -289,6 +294,12 @@ class AnswerService:
             self.observer.answered(answer, draft.reasons, model_asked=self.llm is not None)
         yield AnswerEvent(event="citations", citations=answer.citations)
         yield AnswerEvent(event="done", answer=answer)
+
+    def guard(self, question: str, history: Sequence[Turn] = ()) -> Guard:
+        """The guard an answer to this question checks the model's sentences with, over the
+        passages retrieved for it (what the guard's evaluation judges candidate sentences by)."""
+        reading, _passages, evidence = self._retrieved(check_question(question), history, None)
+        return Guard(evidence, self.retriever.idf, reading.text)
 
     # -- parts -----------------------------------------------------------------------------
     def _retrieved(
@@ -343,12 +354,14 @@ class AnswerService:
                     draft.reasons[verdict.reason] += 1
                     if not verdict.accepted or verdict.evidence is None:
                         rejected_in_a_row += verdict.reason not in ("filler", "fragment", "question", "duplicate")
-                        if rejected_in_a_row == MAX_REJECTED_IN_A_ROW:
+                        # As many failures in a row as it may add sentences (asked for one: its
+                        # first): the model has nothing better to add; stop paying for it.
+                        if rejected_in_a_row >= self.model_sentences:
                             break
                         continue
                     rejected_in_a_row = 0
                     yield draft.add(text, verdict.evidence, "model")
-                    if draft.model_sentences == MAX_MODEL_SENTENCES:
+                    if draft.model_sentences == self.model_sentences:
                         break
                 self.llm_problem = ""
             except GenerationFailed as error:

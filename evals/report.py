@@ -6,6 +6,8 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from evals.guard_eval import GuardEvaluation, GuardResult
+from evals.guard_set import FAITHFUL_KINDS, WRONG_KINDS
 from evals.lift import Lift
 from evals.runner import CaseResult, SuiteResult
 from evals.split import SPLITS
@@ -119,10 +121,66 @@ def _lift_lines(lift: Lift | None) -> list[str]:
     return [*lines, ""]
 
 
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _guard_lines(guard: GuardEvaluation | None, verdicts: list[Verdict]) -> list[str]:
+    if guard is None:
+        return []
+    checked = {v.metric: v for v in verdicts}
+    lines = [
+        "## The guard",
+        "",
+        (
+            "Labelled candidate sentences (evals/guard_set.yaml) checked by the guard against the passages"
+            " retrieved for their question. Faithful kinds must be accepted, the others rejected."
+        ),
+        "",
+        "| metric | tuning | locked | threshold (locked) | status |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    names = dict.fromkeys(name for metrics in guard.splits.values() for name in metrics)
+    for metric in names:
+        values = [f"{guard.splits[s][metric]:g}" if metric in guard.splits.get(s, {}) else "—" for s in SPLITS]
+        verdict = checked.get(metric)
+        status = "" if verdict is None else verdict.status + (f" ({verdict.note})" if verdict.note else "")
+        lines.append(f"| {metric} | {' | '.join(values)} | {verdict.bar if verdict else ''} | {status} |")
+    lines += [
+        "",
+        "| kind | expected | accepted (tuning) | accepted (locked) |",
+        "| --- | --- | --- | --- |",
+    ]
+
+    def share(kind: str, split: str) -> str:
+        members = [r for r in guard.results if r.candidate.kind == kind and r.candidate.split == split]
+        return f"{sum(r.accepted for r in members)}/{len(members)}" if members else "—"
+
+    for kind in FAITHFUL_KINDS + WRONG_KINDS:
+        expected = "accept" if kind in FAITHFUL_KINDS else "reject"
+        lines.append(f"| {kind} | {expected} | {share(kind, 'tuning')} | {share(kind, 'locked')} |")
+
+    def listed(title: str, results: list[GuardResult]) -> list[str]:
+        rows = [f"### {title} ({len(results)})", ""]
+        rows += ["| id | kind | guard said | sentence |", "| --- | --- | --- | --- |"] if results else ["None."]
+        rows += [
+            f"| {r.candidate.id} | {r.candidate.kind} | {r.reason} | {_cell(r.candidate.sentence)} |" for r in results
+        ]
+        return [*rows, ""]
+
+    lines.append("")
+    for split in SPLITS:
+        if split in guard.splits:
+            lines += listed(f"Wrong sentences accepted, {split} half", guard.wrong_accepted(split))
+            lines += listed(f"Faithful sentences rejected, {split} half", guard.faithful_rejected(split))
+    return lines
+
+
 def write_report(
     suite: SuiteResult,
     splits: dict[str, dict[str, float]],
     lift: Lift | None,
+    guard: GuardEvaluation | None,
     verdicts: list[Verdict],
     folder: Path,
 ) -> Path:
@@ -160,6 +218,16 @@ def write_report(
                 "metrics": suite.metrics,
                 "splits": splits,
                 "lift": None if lift is None else lift.__dict__,
+                "guard": None
+                if guard is None
+                else {
+                    "splits": guard.splits,
+                    "candidates": [
+                        {"id": r.candidate.id, "kind": r.candidate.kind, "split": r.candidate.split}
+                        | {"sentence": r.candidate.sentence, "accepted": r.accepted, "reason": r.reason}
+                        for r in guard.results
+                    ],
+                },
                 "by_group": _groups(suite),
                 "thresholds": [v.__dict__ for v in verdicts],
                 "by_category": table,
@@ -177,7 +245,7 @@ def write_report(
         "",
     ]
     lines += _split_lines(suite, splits, verdicts)
-    lines += ["", *_lift_lines(lift)]
+    lines += ["", *_lift_lines(lift), *_guard_lines(guard, verdicts)]
     lines += ["## All questions run", "", "| metric | value |", "| --- | --- |"]
     lines += [f"| {metric} | {value:g} |" for metric, value in suite.metrics.items()]
     lines += ["", "![metrics by category](metrics_by_category.png)", "", "## Questions", ""]
@@ -186,16 +254,13 @@ def write_report(
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
 
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
-
     for r in suite.cases:
         expected = "; ".join(r.case.sections) or ("(abstain)" if r.case.in_scope is False else "")
         cited = "(abstained)" if r.answer.abstained else "; ".join(r.cited_sections)
         question = r.case.question if not r.case.history else f"{' → '.join(r.case.history)} → {r.case.question}"
         verdict = ("pass" if r.passed else "**FAIL**") + f": {r.why}"
         lines.append(
-            f"| {r.case.id} | {r.case.split} | {r.case.style} | {cell(question)} | {cell(expected)} | {cell(cited)} | {cell(verdict)} |"
+            f"| {r.case.id} | {r.case.split} | {r.case.style} | {_cell(question)} | {_cell(expected)} | {_cell(cited)} | {_cell(verdict)} |"
         )
     path = folder / "report.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

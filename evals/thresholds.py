@@ -25,11 +25,14 @@ class Verdict:
         return self.status in ("fail", "regression")
 
 
-def check(metrics: dict[str, float], backend: str, path: Path = THRESHOLDS) -> list[Verdict]:
-    """backend: the kind (embedded, gguf, openai, extractive); a kind without bars is unchecked."""
+def check(metrics: dict[str, float], backend: str | None, path: Path = THRESHOLDS) -> list[Verdict]:
+    """backend: the kind (embedded, gguf, openai, extractive); a kind without bars is unchecked.
+    The `guard` bars hold for every backend (None: them alone), when the guard was measured
+    (its metrics given)."""
     table = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    guard = {m: rule for m, rule in (table.get("guard") or {}).items() if m in metrics}
     verdicts = []
-    for metric, rule in (table.get(backend) or {}).items():
+    for metric, rule in ((table.get(backend or "") or {}) | guard).items():
         value = metrics[metric]
         if "min" in rule:
             bar, ok = f">= {rule['min']}", value >= rule["min"]

@@ -295,6 +295,12 @@ def evaluate(
             "LLM lift on the locked split: "
             + ", ".join(f"{metric} {mine:g} vs {base:g}" for metric, mine, base, _ in result.lift.rows())
         )
+    if result.guard is not None and (guard := result.guard.splits.get("locked")):
+        console.print(
+            f"Guard on the locked half of its labelled set: faithful accepted {guard['guard_faithful_accepted']:g},"
+            f" wrong accepted {guard['guard_false_accept']:g} ({guard['guard_wrong_accepted']:g} sentences,"
+            " listed in the report)"
+        )
     console.print(f"Report: {result.report}")
     if result.blocking:
         raise fail("below threshold: " + ", ".join(f"{v.metric} {v.value:g} ({v.bar})" for v in result.blocking))

@@ -7,6 +7,10 @@ caller, while httpx's read timeout starts over at every byte: issue 24's trickli
 With ``trickle=False`` it is a well-behaved server instead: the words, then ``[DONE]``, except
 for an answer a test asked to hold (``hold_next``), which trickles; with
 ``silent=True`` it reads the request and sends nothing at all, not even the status line.
+A well-behaved server can be scripted (``script``): a call whose messages hold a scripted
+answer's words is answered with that text, streamed word by word or, to a request without
+``"stream": true``, as one plain chat completion, as a strong model behind Ollama or vLLM
+would answer (issue 26).
 
 Every connection is tracked, and its ``closed_by_client`` Event is set when the client
 closes it (the server reads EOF or gets a reset), so a test can wait on the fact itself; the
@@ -18,6 +22,7 @@ from __future__ import annotations
 import json
 import select
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -62,6 +67,8 @@ class TricklingLLMServer:
         self.silent = silent
         self.connections: list[TrickledConnection] = []
         self._held = 0  # answers still to trickle on a well-behaved server (hold_next)
+        self._scripts: deque[tuple[str, str]] = deque()  # (words asked, answer), in order (script)
+        self.requests: list[dict] = []  # every call's JSON body, in order
         self._opened = threading.Condition()
         self._stopping = threading.Event()
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -84,6 +91,20 @@ class TricklingLLMServer:
         False: a test that presses Stop knows the answer is still being written when it does."""
         with self._opened:
             self._held += 1
+
+    def script(self, answer: str, when: str = "") -> None:
+        """The next call whose messages hold the words ``when`` is answered with ``answer``
+        (once; scripts are taken in the order given, and calls no script matches get ``words``)."""
+        with self._opened:
+            self._scripts.append((when, answer))
+
+    def _next_words(self, asked: str) -> tuple[str, ...]:
+        with self._opened:
+            for entry in self._scripts:
+                if entry[0] in asked:
+                    self._scripts.remove(entry)
+                    return tuple(piece + " " for piece in entry[1].split(" "))
+        return self.words
 
     def _takes_hold(self) -> bool:
         with self._opened:
@@ -129,10 +150,12 @@ def _handler_for(server: TricklingLLMServer) -> type[BaseHTTPRequestHandler]:
             pass  # quiet: pytest shows stderr of failing tests only, and it would be noise there
 
         def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             if self.path.rstrip("/") != "/v1/chat/completions":
                 self.send_error(404)
                 return
+            body = json.loads(raw or b"{}")
+            server.requests.append(body)
             connection = server._opened_one({name.lower(): value for name, value in self.headers.items()})
             self.close_connection = True
             if server.silent:
@@ -141,6 +164,10 @@ def _handler_for(server: TricklingLLMServer) -> type[BaseHTTPRequestHandler]:
                         connection.closed_by_client.set()
                         return
                 return
+            asked = " ".join(str(m.get("content", "")) for m in body.get("messages", []))
+            if not body.get("stream") and not server.trickle:
+                self._answer_plain("".join(server._next_words(asked)).strip())
+                return
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Cache-Control", "no-cache")
@@ -148,7 +175,7 @@ def _handler_for(server: TricklingLLMServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             try:
                 held = server._takes_hold()
-                for word in () if held else server.words:
+                for word in () if held else server._next_words(asked):
                     self.wfile.write(_chunk(_content_event(word)))
                 if not (server.trickle or held):
                     self.wfile.write(_chunk(b"data: [DONE]\n\n") + b"0\r\n\r\n")
@@ -164,6 +191,26 @@ def _handler_for(server: TricklingLLMServer) -> type[BaseHTTPRequestHandler]:
                         return
             except (BrokenPipeError, ConnectionResetError):
                 connection.closed_by_client.set()
+
+        def _answer_plain(self, text: str) -> None:
+            """One whole chat completion, as a server answers a request that does not stream."""
+            message = {"role": "assistant", "content": text}
+            payload = json.dumps(
+                {
+                    "id": "chatcmpl-scripted",
+                    "object": "chat.completion",
+                    "created": 0,
+                    "model": "scripted",
+                    "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 1, "completion_tokens": len(text.split()), "total_tokens": 1},
+                }
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+            self.wfile.flush()
 
         def _client_hung_up_within(self, seconds: float) -> bool:
             """Wait one beat for the client: True if it closed the connection (EOF or reset)."""

@@ -134,3 +134,71 @@ def test_the_path_asked_about_keeps_its_own_line(retriever):
 )
 def test_the_claim_after_a_direct_yes_or_no_is_checked_on_its_own(guard_for, sentence, reason):
     assert guard_for("Do staff engineers only write code?").check(sentence, [1]).reason == reason
+
+
+def asked(retriever, question: str) -> Guard:
+    """The guard as an answer to ``question`` builds it (the question named, so its words are known)."""
+    cache = EvidenceCache(retriever.store.embeddings.embed_documents)
+    return Guard(PassageEvidence(retriever.retrieve(question, 4), cache), retriever.idf, question)
+
+
+def cite(guard: Guard, words: str) -> list[int]:
+    return [next(i + 1 for i, p in enumerate(guard.passages) if words in p.text)]
+
+
+@pytest.mark.parametrize(
+    "question,sentence",
+    [
+        # "No" answers the question; the claim after it agrees with the article (issue 26: it
+        # was read as a denial of the article and removed).
+        (
+            "Can I keep leveling up just by being a great coder on my own?",
+            "No, uplevelling means having a greater impact, which comes from rallying other people to work together.",
+        ),
+        # The article's "No matter where you go, ..." negates nothing the sentence says.
+        (
+            "Can I keep leveling up just by being a great coder on my own?",
+            "Growing further means greater impact, which you achieve by rallying other people to work together.",
+        ),
+        # A sentence may end on a preposition.
+        (
+            "Does an engineering manager still need technical experience?",
+            "Managers need technical experience to understand what their team is working on.",
+        ),
+    ],
+)
+def test_faithful_sentences_the_polarity_check_used_to_remove(retriever, question, sentence):
+    guard = asked(retriever, question)
+    assert guard.check(sentence, []).accepted, guard.check(sentence, []).reason
+
+
+@pytest.mark.parametrize(
+    "question,cited,sentence,reason",
+    [
+        # The sides of a comparison traded: the same words, so meaning and word share both pass.
+        (
+            "Why does a factory have more managers than deep experts?",
+            "more managers than deep experts",
+            "Each line still needs a deep expert, so naturally there are more deep experts than managers in this factory.",
+            "contradicts",
+        ),
+        # Made of the question's words as much as the passage's: the question's premise
+        # ("risky") restated as if the article said it.
+        (
+            "Why is leaving engineering for another function risky?",
+            "large supply and demand gap",
+            "Leaving engineering for another function is risky because there is a large supply and demand gap for engineers.",
+            "echo",
+        ),
+        # Cut off before its full stop (the model ran out of tokens).
+        (
+            "What are the top skills of an engineering manager?",
+            "Top skills: Ability to understand",
+            "The top skills of an engineering manager are the ability to understand and motivate people and teams, and",
+            "fragment",
+        ),
+    ],
+)
+def test_wrong_sentences_that_read_like_the_passage(retriever, question, cited, sentence, reason):
+    guard = asked(retriever, question)
+    assert guard.check(sentence, cite(guard, cited)).reason == reason

@@ -14,14 +14,17 @@ def settings(**values) -> Settings:
 
 
 def test_one_option_is_enough_to_switch_the_backend():
-    assert settings().backend == "embedded"
+    # Nothing set: no LLM, the bundled model one setting away (issue 26: it added nothing).
+    assert settings().backend == "extractive"
+    assert settings(llm_backend="embedded").backend == "embedded"
     assert settings(llm_gguf_path="/models/x.gguf").backend == "gguf"
     assert settings(llm_base_url="http://127.0.0.1:11434/v1").backend == "openai"
     assert settings(llm_backend="extractive", llm_base_url="http://127.0.0.1:1/v1").backend == "extractive"
 
 
 def test_labels_name_the_model():
-    assert backend_label(settings()) == "embedded:SmolLM2-135M-Instruct.Q4_1"
+    assert backend_label(settings(llm_backend="embedded")) == "embedded:SmolLM2-135M-Instruct.Q4_1"
+    assert backend_label(settings()) == "extractive"
     assert backend_label(settings(llm_gguf_path="/models/qwen.gguf")) == "gguf:qwen.gguf"
     assert backend_label(settings(llm_base_url="http://h:1/v1", llm_model="m")) == "openai:m@http://h:1/v1"
     assert backend_label(settings(llm_backend="extractive")) == "extractive"

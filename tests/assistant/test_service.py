@@ -259,3 +259,23 @@ def test_warm_up_embeds_a_bounded_share_of_the_corpus_in_one_pass(make_service):
     answer = service.ask(PM)
     assert {c.chunk_id for c in answer.citations} - first_three  # the test needs a cold passage
     assert len(calls) == 2
+
+
+def test_a_model_sentence_repeating_a_quote_still_to_come_is_removed(make_service, cleaned_article):
+    """The quotes that complete the answer are chosen before the model writes, so the model
+    cannot say first what the article's own sentence says right after it (seen: "Most
+    decisions are reversible, so give things a try [2]." then the same words quoted)."""
+    extractive = make_service().ask(PM)
+    following = extractive.sentences[1].text  # the quote after the lead
+    answer = make_service(scripted(f"{following} [1]")).ask(PM)
+    assert_well_cited(answer, cleaned_article)
+    assert [s.origin for s in answer.sentences] == ["quote", "quote"]
+    assert [s.text for s in answer.sentences] == [s.text for s in extractive.sentences]
+    assert any("repeated" in note for note in answer.notes)
+
+
+def test_a_number_the_passage_does_not_hold_never_reaches_the_user(make_service, cleaned_article):
+    """Seen from the bundled model: "Engineering manager - 20% [1]."."""
+    answer = make_service(scripted("Engineering manager - 20% [1].")).ask("what dose an engeneering manager do?")
+    assert_well_cited(answer, cleaned_article)
+    assert "20%" not in answer.answer and all(s.origin == "quote" for s in answer.sentences)

@@ -38,3 +38,18 @@ def test_known_gaps_block_only_a_regression(tmp_path):
     assert verdicts["contradictions"].status == "pass"
     worse = check({"key_point_recall": 0.6, "contradictions": 1}, "embedded", thresholds)
     assert [v.status for v in worse] == ["regression", "fail"]
+
+
+def test_the_guard_bars_hold_for_every_backend_once_the_guard_is_measured(tmp_path):
+    thresholds = tmp_path / "t.yaml"
+    thresholds.write_text(
+        "extractive:\n  contradictions: {max: 0}\n"
+        "guard:\n  guard_false_accept: {max: 0.01, known_gap: {measured: 0.2}}\n  guard_accepted_echo: {max: 0}\n"
+    )
+    measured = {"contradictions": 0, "guard_false_accept": 0.25, "guard_accepted_echo": 0.0}
+    verdicts = {v.metric: v.status for v in check(measured, "extractive", thresholds)}
+    assert verdicts == {"contradictions": "pass", "guard_false_accept": "regression", "guard_accepted_echo": "pass"}
+    assert {v.metric for v in check(measured, "gguf", thresholds)} == {"guard_false_accept", "guard_accepted_echo"}
+    assert {v.metric for v in check(measured, None, thresholds)} == {"guard_false_accept", "guard_accepted_echo"}
+    # Not measured (a run without the guard): its bars are not checked.
+    assert [v.metric for v in check({"contradictions": 0}, "extractive", thresholds)] == ["contradictions"]

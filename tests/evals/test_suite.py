@@ -47,6 +47,9 @@ def test_embedded_backend_meets_the_thresholds(make_service, index_settings, tmp
     assert (tmp_path / "report" / "metrics_by_category.png").stat().st_size > 1000
     text = result.report.read_text()
     assert "| metric | tuning | locked | threshold (locked) | status |" in text and "## The LLM's lift" in text
+    # The guard on the locked half of its labelled set, with every wrong sentence it accepted listed.
+    assert "## The guard" in text and "### Wrong sentences accepted, locked half" in text
+    assert report["guard"]["splits"].keys() == {"locked"} and len(report["guard"]["candidates"]) >= 150
     assert len(report["cases"]) == len(locked) and set(report["splits"]) == {"locked"}
     assert report["lift"]["cases"] == sum(c.in_scope is True for c in locked)
     assert not result.blocking, blocking(result)
@@ -66,7 +69,14 @@ def test_same_numbers_twice(make_service, index_settings, tmp_path):
 
     sample = [c for c in load_cases() if c.category in ("gold", "follow_up")][:4]
     runs = [
-        evaluate(embedded_service(make_service), "embedded", index_settings.cleaned_dir, tmp_path / f"e{i}", sample)
+        evaluate(
+            embedded_service(make_service),
+            "embedded",
+            index_settings.cleaned_dir,
+            tmp_path / f"e{i}",
+            sample,
+            guard=False,
+        )
         for i in range(2)
     ]
     assert [r.answer.answer for r in runs[0].suite.cases] == [r.answer.answer for r in runs[1].suite.cases]

@@ -19,6 +19,7 @@ def test_eval_writes_the_report(corpus, tmp_path):
     result = runner.invoke(app, ["eval", "--backend", "extractive", "--report", str(tmp_path / "report")])
     assert result.exit_code == 0, result.output
     assert "latency p50/p95" in result.output and "Report:" in result.output
+    assert "Guard on the locked half of its labelled set: faithful accepted" in " ".join(result.output.split())
     for name in ("report.md", "report.json", "metrics_by_category.png"):
         assert (tmp_path / "report" / name).exists()
     assert json.loads((tmp_path / "report" / "report.json").read_text())["backend"] == "extractive"
