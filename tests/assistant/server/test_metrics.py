@@ -84,12 +84,12 @@ def test_an_answer_and_an_abstention_are_counted(make_client):
 
 
 def test_model_sentences_are_counted_by_the_guards_verdict(make_client):
-    # One sentence that states nothing (removed), then one the article says (kept, which
-    # ends the model's turn: it is asked for one sentence).
+    # One sentence that states nothing (removed), then one the article says and the answer
+    # does not quote (kept, which ends the model's turn: it is asked for one sentence).
     llm = scripted(
         "The answer to this question is: [1]. "
-        "There's a large supply and demand gap for engineers, so moving to almost any other function means "
-        "competition with a bigger pool of qualified people [2]."
+        "As an engineer, you'll bring invaluable insight to product roles that will help you differentiate "
+        "yourself in your career [2]."
     )
     client = make_client(llm)
     answer = client.post("/v1/ask", json={"question": QUESTION}).json()
