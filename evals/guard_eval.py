@@ -20,11 +20,6 @@ class GuardResult:
     candidate: Candidate
     accepted: bool
     reason: str  # the guard's (supported, re-cited, unsupported, contradicts, ...)
-    cited: bool  # the passage it cites was retrieved for its question
-
-    @property
-    def right(self) -> bool:
-        return self.accepted == self.candidate.faithful
 
 
 def _markers(guard: Guard, candidate: Candidate) -> list[int]:
@@ -52,7 +47,7 @@ def judge_candidates(
         markers = _markers(guard, candidate)
         claim_quoted(guard, candidate.quoted)
         verdict = guard.check(candidate.sentence, markers)
-        results.append(GuardResult(candidate, verdict.accepted, verdict.reason, bool(markers)))
+        results.append(GuardResult(candidate, verdict.accepted, verdict.reason))
         if progress is not None:
             progress(candidate)
     return results
